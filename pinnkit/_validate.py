@@ -1,0 +1,21 @@
+"""Small input checks shared by the package: errors that name the bad value and the options."""
+from __future__ import annotations
+
+import difflib
+from typing import Iterable
+
+
+def suggest(name: str, options: Iterable[str]) -> str:
+    """A " Did you mean ...?" hint for ``name`` among ``options`` (empty when nothing is close)."""
+    close = difflib.get_close_matches(str(name), list(options), n=3, cutoff=0.5)
+    return f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+
+
+def check_choice(what: str, value: str, options: Iterable[str]) -> str:
+    """Return ``value`` if it is one of ``options``; else ValueError naming the valid ones."""
+    options = list(options)
+    if value not in options:
+        raise ValueError(
+            f"unknown {what} {value!r}.{suggest(value, options)} Valid: {', '.join(map(str, options))}"
+        )
+    return value

@@ -1,0 +1,77 @@
+"""The shared residual kernels: derivatives of network outputs with respect to inputs, and
+Jacobians of residuals with respect to network parameters.
+
+Every solver asks these functions, and only these, for u, u_t, u_x, u_xx, Laplacians,
+divergences and parameter Jacobians. Requests are named by derivative keys (see
+:mod:`pinnkit.autodiff.keys`), so a faster implementation (forward Laplacian, Taylor mode) can
+replace :mod:`pinnkit.autodiff.generic` behind :func:`derivatives` without touching solvers.
+"""
+from __future__ import annotations
+
+from typing import Callable, Iterable, Mapping
+
+import torch
+
+from pinnkit.autodiff.generic import batch_jet
+from pinnkit.autodiff.jacobian import parameter_jacobian
+from pinnkit.autodiff.jet import Jet
+from pinnkit.autodiff.keys import DerivativeSpec, gradient_keys, laplacian_keys, parse_keys
+
+__all__ = [
+    "Jet", "DerivativeSpec", "parse_keys", "derivatives", "gradient", "laplacian", "divergence",
+    "hessian", "parameter_jacobian", "laplacian_keys", "gradient_keys",
+]
+
+
+def derivatives(fn: Callable[[torch.Tensor], torch.Tensor], points: torch.Tensor, coords: Iterable[str],
+                fields: Iterable[str], keys: Iterable[str], chunk_size: int | None = None) -> Jet:
+    """Evaluate the quantities named by ``keys`` (e.g. ``["u", "u_t", "u_xx"]``) at ``points``.
+
+    ``fn`` maps points ``(N, d)`` (columns ordered as ``coords``) to outputs ``(N, m)``
+    (columns ordered as ``fields``; ``(N,)`` for one field). Returns a :class:`Jet` of ``(N,)``
+    tensors on the points' device and dtype.
+    """
+    spec = parse_keys(keys, tuple(coords), tuple(fields))
+    _check_points(points, spec)
+    return Jet(batch_jet(fn, points, spec, chunk_size=chunk_size), spec)
+
+
+def _check_points(points: torch.Tensor, spec: DerivativeSpec) -> None:
+    if points.ndim != 2 or points.shape[1] != len(spec.coords):
+        raise ValueError(f"points must have shape (N, {len(spec.coords)}) for coordinates {spec.coords}, "
+                         f"got {tuple(points.shape)}")
+
+
+def gradient(fn, points: torch.Tensor, coords: Iterable[str], fields: Iterable[str], field: str,
+             along: Iterable[str] | None = None) -> torch.Tensor:
+    """Gradient of ``field`` along ``along`` (default: all coordinates), shape ``(N, len(along))``."""
+    coords = tuple(coords)
+    keys = gradient_keys(field, along if along is not None else coords)
+    jet = derivatives(fn, points, coords, fields, keys)
+    return torch.stack([jet[k] for k in keys], dim=-1)
+
+
+def laplacian(fn, points: torch.Tensor, coords: Iterable[str], fields: Iterable[str], field: str,
+              along: Iterable[str] | None = None) -> torch.Tensor:
+    """Laplacian of ``field`` over ``along`` (default: all coordinates), shape ``(N,)``."""
+    coords = tuple(coords)
+    keys = laplacian_keys(field, along if along is not None else coords)
+    jet = derivatives(fn, points, coords, fields, keys)
+    return sum(jet[k] for k in keys)
+
+
+def divergence(fn, points: torch.Tensor, coords: Iterable[str], fields: Iterable[str],
+               vector: Mapping[str, str]) -> torch.Tensor:
+    """Divergence of the vector field whose component along coordinate ``c`` is field ``vector[c]``."""
+    keys = [f"{field}_{c}" for c, field in vector.items()]
+    jet = derivatives(fn, points, coords, fields, keys)
+    return sum(jet[k] for k in keys)
+
+
+def hessian(fn, points: torch.Tensor, coords: Iterable[str], fields: Iterable[str], field: str) -> torch.Tensor:
+    """Hessian of ``field`` over all coordinates, shape ``(N, d, d)``."""
+    coords = tuple(coords)
+    keys = {(i, j): f"{field}_{coords[i]}{coords[j]}" for i in range(len(coords)) for j in range(len(coords))}
+    jet = derivatives(fn, points, coords, fields, set(keys.values()))
+    rows = [torch.stack([jet[keys[i, j]] for j in range(len(coords))], dim=-1) for i in range(len(coords))]
+    return torch.stack(rows, dim=-2)

@@ -1,0 +1,126 @@
+"""The ``pinnkit`` command line.
+
+    pinnkit list [-v]                              problems, their parameters and summaries
+    pinnkit info PROBLEM                           the full description of one problem
+    pinnkit reference PROBLEM [--param k=v] --out DIR
+                                                   compute the reference solution, write
+                                                   DIR/reference.npz, DIR/summary.json and the
+                                                   figure DIR/reference.png
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+
+def parse_assignment(text: str) -> tuple[str, Any]:
+    """``"nu=0.01"`` -> ``("nu", 0.01)``; values are Python literals, else strings."""
+    if "=" not in text:
+        raise argparse.ArgumentTypeError(f"expected name=value, got {text!r}")
+    name, raw = text.split("=", 1)
+    try:
+        value = ast.literal_eval(raw)
+    except (ValueError, SyntaxError):
+        value = raw
+    return name.strip(), value
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from pinnkit.registry import list_problems, problem_info
+
+    for name in list_problems():
+        info = problem_info(name)
+        params = ", ".join(f"{k}={v!r}" for k, v in info.params.items())
+        print(f"{name:20s} {info.summary}")
+        print(f"{'':20s} parameters: {params or '(none)'}")
+        if args.verbose:
+            print("\n".join(f"{'':20s} {line}" for line in info.doc.splitlines()[1:]))
+    return 0
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    from pinnkit.registry import problem_info
+
+    info = problem_info(args.problem)
+    print(f"{info.name}\n\n{info.doc}\n\nparameters: " + ", ".join(f"{k}={v!r}" for k, v in info.params.items()))
+    return 0
+
+
+def cmd_reference(args: argparse.Namespace) -> int:
+    from pinnkit.plot import plot_grid
+    from pinnkit.registry import get_problem
+
+    problem = get_problem(args.problem, **dict(args.param))
+    if problem.reference is None:
+        raise ValueError(f"problem {problem.name!r} has no reference solution")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    grid = problem.reference.grid()
+    elapsed = time.perf_counter() - start
+    arrays = {f"axis_{c}": a for c, a in zip(grid.coords, grid.axes)}
+    arrays.update({f: grid.values[..., i] for i, f in enumerate(grid.fields)})
+    fd, tmp = tempfile.mkstemp(dir=out, suffix=".npz")
+    os.close(fd)
+    np.savez(tmp, **arrays)
+    os.replace(tmp, out / "reference.npz")
+    figure = plot_grid(grid, f"{problem.name}: reference solution", out / "reference.png", problem.domain.time)
+    summary = dict(problem=problem.name, params=dict(problem.params), coords=list(grid.coords),
+                   fields=list(grid.fields), grid_shape=list(grid.values.shape[:-1]),
+                   wall_time_s=round(elapsed, 4), figure=figure.name, data="reference.npz")
+    _write_atomically(out / "summary.json", (json.dumps(summary, indent=2, default=repr) + "\n").encode())
+    print(f"{problem.name}: reference on a {'x'.join(map(str, summary['grid_shape']))} grid in "
+          f"{elapsed:.2f} s -> {out}/reference.png, {out}/reference.npz, {out}/summary.json")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pinnkit", description="Physics-informed PDE solvers with "
+                                     "trustworthy reference solutions.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("list", help="list the problem catalogue with parameters")
+    p.add_argument("-v", "--verbose", action="store_true", help="print each problem's full description")
+    p.set_defaults(run=cmd_list)
+    p = sub.add_parser("info", help="describe one problem")
+    p.add_argument("problem")
+    p.set_defaults(run=cmd_info)
+    p = sub.add_parser("reference", help="compute and plot a problem's reference solution")
+    p.add_argument("problem")
+    p.add_argument("--param", action="append", type=parse_assignment, default=[], metavar="NAME=VALUE",
+                   help="problem parameter (repeatable), e.g. --param nu=0.01")
+    p.add_argument("--out", required=True, help="output folder")
+    p.set_defaults(run=cmd_reference)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except ValueError as err:
+        print(f"pinnkit: error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,17 @@
+"""The problem catalogue: one module per PDE family, each factory returning a Problem.
+
+Installed as ``pinnkit.problems``; look problems up by name with ``pinnkit.get_problem``.
+"""
+from .allen_cahn import allen_cahn1d, allen_cahn2d
+from .burgers import burgers1d, burgers2d
+from .heat import heat1d, heat2d
+from .navier_stokes import kovasznay, lid_driven_cavity, taylor_green
+from .poisson import poisson1d, poisson2d
+
+CATALOGUE = {
+    f.__name__: f
+    for f in (heat1d, heat2d, burgers1d, burgers2d, allen_cahn1d, allen_cahn2d, poisson1d, poisson2d,
+              kovasznay, taylor_green, lid_driven_cavity)
+}
+
+__all__ = ["CATALOGUE", *CATALOGUE]
