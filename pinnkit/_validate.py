@@ -7,7 +7,9 @@ from typing import Iterable
 
 def suggest(name: str, options: Iterable[str]) -> str:
     """A " Did you mean ...?" hint for ``name`` among ``options`` (empty when nothing is close)."""
-    close = difflib.get_close_matches(str(name), list(options), n=3, cutoff=0.5)
+    options = list(options)
+    close = difflib.get_close_matches(str(name), options, n=3, cutoff=0.5)
+    close.sort(key=lambda c: (-difflib.SequenceMatcher(None, str(name), c).ratio(), c))
     return f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
 
 

@@ -12,7 +12,7 @@ from pinnkit.pde import PDE, Advection, Equation
 from pinnkit.problem import Problem
 from pinnkit.reference.base import FunctionReference, LazyReference, ReferenceGrid
 from pinnkit.reference.periodic import spectral_reference
-from pinnkit.reference.spectral import burgers_operators
+from pinnkit.reference.spectral import burgers_terms
 
 from ._common import check_positive
 from .heat import heat2d_initial
@@ -71,15 +71,14 @@ def burgers2d(nu: float = 0.01, t_final: float = 4.0) -> Problem:
     """
     check_positive(nu=nu, t_final=t_final)
     domain = SpaceTime(Box((0.0, 0.0), (2 * math.pi, 2 * math.pi)), TimeInterval(0.0, t_final))
-    lengths = domain.lengths[:-1]
     reference = spectral_reference("burgers2d", dict(nu=nu, t_final=t_final), domain, heat2d_initial,
-                                   lambda shape: burgers_operators(shape, lengths, nu),
-                                   n=BURGERS2D_MODES, dt=BURGERS2D_DT, n_snapshots=int(round(40 * t_final)) + 1,
+                                   burgers_terms(nu),
+                                   n=BURGERS2D_MODES, dt=BURGERS2D_DT, n_snapshots=int(round(20 * t_final)) + 1,
                                    eval_stride=BURGERS2D_MODES // 64)
     conditions = (InitialCondition(("u",), heat2d_initial), Periodic("x"), Periodic("y"))
     return Problem("burgers2d", _burgers_pde(("x", "y"), nu), domain, conditions, dict(nu=nu, t_final=t_final),
                    reference, burgers2d.__doc__)
 
 
-BURGERS2D_MODES = 128
-BURGERS2D_DT = 1e-3
+BURGERS2D_MODES = 384  # ~4e-9 in space (vs 1024 modes) over t in [0, 4]
+BURGERS2D_DT = 0.004  # ~7e-10 in time

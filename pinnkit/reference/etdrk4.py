@@ -5,7 +5,8 @@ Solves ``u_t = L u + N(u)`` on a periodic box, with ``L`` diagonal in Fourier sp
 Runge-Kutta scheme of Cox & Matthews (J. Comput. Phys. 176, 2002) with the contour-integral
 evaluation of its coefficients by Kassam & Trefethen (SIAM J. Sci. Comput. 26(4), 2005).
 
-Pure numpy; the FFT convention is numpy's full complex ``fftn``/``ifftn`` over all axes.
+Pure numpy. :func:`solve_periodic` uses numpy's full complex ``fftn``/``ifftn`` convention for
+its callables; :func:`solve_periodic_rfft` is the same solver in the faster real (``rfftn``) layout.
 """
 from __future__ import annotations
 
@@ -14,12 +15,19 @@ from typing import Callable
 
 import numpy as np
 
-__all__ = ["etdrk4_coefficients", "solve_periodic", "wavenumbers", "dealias_mask"]
+__all__ = [
+    "etdrk4_coefficients",
+    "solve_periodic",
+    "solve_periodic_rfft",
+    "FourierGrid",
+    "wavenumbers",
+    "dealias_mask",
+]
 
 LinearSymbol = Callable[[tuple[np.ndarray, ...]], np.ndarray]
 Nonlinear = Callable[[np.ndarray, tuple[np.ndarray, ...]], np.ndarray]
 
-_CHUNK = 1 << 15  # symbol entries per contour-evaluation chunk (bounds memory)
+_CHUNK = 1 << 14  # distinct symbol values per contour-evaluation chunk (~8 MB temporaries)
 
 
 # --------------------------------------------------------------------------- coefficients
@@ -73,52 +81,82 @@ def etdrk4_coefficients(lin: np.ndarray, dt: float, n_contour: int = 64) -> tupl
 
 
 # --------------------------------------------------------------------------- grid helpers
+def _axis_view(values: np.ndarray, axis: int, ndim: int) -> np.ndarray:
+    view = [1] * ndim
+    view[axis] = values.size
+    return values.reshape(view)
+
+
+class FourierGrid:
+    """Transforms and wavenumbers of a periodic grid, in full (``fftn``) or real (``rfftn``) layout.
+
+    The real layout keeps ``n_d // 2 + 1`` modes on the last axis and is about twice as fast; the
+    full layout is the public convention of :func:`solve_periodic`.
+    """
+
+    def __init__(self, shape: tuple[int, ...], lengths: tuple[float, ...], real: bool = False):
+        self.shape, self.lengths, self.real = tuple(shape), tuple(lengths), real
+        self.axes = tuple(range(len(self.shape)))
+        self.modes = tuple(self._mode_numbers(axis) for axis in self.axes)
+        self.k = tuple(2 * np.pi / length * m for m, length in zip(self.modes, self.lengths))
+
+    def _mode_numbers(self, axis: int) -> np.ndarray:
+        n = self.shape[axis]
+        last = self.real and axis == len(self.shape) - 1
+        m = np.fft.rfftfreq(n, d=1.0 / n) if last else np.fft.fftfreq(n, d=1.0 / n)
+        return _axis_view(m, axis, len(self.shape))
+
+    @property
+    def spectral_shape(self) -> tuple[int, ...]:
+        """Shape of the coefficient arrays in this layout."""
+        return tuple(m.size for m in self.modes)
+
+    def forward(self, u: np.ndarray) -> np.ndarray:
+        """``fftn(u)`` (or ``rfftn(u)``) over the grid axes."""
+        return np.fft.rfftn(u, axes=self.axes) if self.real else np.fft.fftn(u, axes=self.axes)
+
+    def inverse(self, u_hat: np.ndarray) -> np.ndarray:
+        """Real grid values from coefficients in this layout."""
+        if self.real:
+            return np.fft.irfftn(u_hat, s=self.shape, axes=self.axes)
+        return np.fft.ifftn(u_hat, axes=self.axes).real
+
+    def derivatives(self) -> tuple[np.ndarray, ...]:
+        """First-derivative symbols ``i k`` per axis with the even-n Nyquist mode set to zero.
+
+        Zeroing it keeps odd derivatives of real data real (Trefethen, Spectral Methods in
+        MATLAB, SIAM 2000, ch. 3).
+        """
+        return tuple(
+            np.where(np.abs(m) == n / 2, 0.0, 1j * k) for m, n, k in zip(self.modes, self.shape, self.k)
+        )
+
+    def dealias_mask(self) -> np.ndarray:
+        """Orszag's 2/3 rule: keep modes with ``|m_i| < n_i / 3`` on every axis.
+
+        Orszag, J. Atmos. Sci. 28, 1971.
+        """
+        mask = np.ones(self.spectral_shape, dtype=bool)
+        for m, n in zip(self.modes, self.shape):
+            mask = mask & (np.abs(m) < n / 3)
+        return mask
+
+
 def wavenumbers(shape: tuple[int, ...], lengths: tuple[float, ...]) -> tuple[np.ndarray, ...]:
-    """Angular wavenumbers ``2 pi m / L`` in numpy FFT order, one array per axis, broadcastable.
+    """Angular wavenumbers ``2 pi m / L`` in numpy ``fftn`` order, one broadcastable array per axis.
 
     The Nyquist mode of an even ``n`` carries ``k = -n pi / L`` (numpy's ``fftfreq`` convention).
     """
-    ks = []
-    for axis, (n, length) in enumerate(zip(shape, lengths)):
-        k = 2 * np.pi / length * np.fft.fftfreq(n, d=1.0 / n)
-        view = [1] * len(shape)
-        view[axis] = n
-        ks.append(k.reshape(view))
-    return tuple(ks)
-
-
-def derivative_symbols(shape: tuple[int, ...], lengths: tuple[float, ...]) -> tuple[np.ndarray, ...]:
-    """First-derivative symbols ``i k`` per axis with the even-n Nyquist mode set to zero.
-
-    Zeroing the Nyquist mode keeps odd derivatives of real data real (Trefethen, Spectral
-    Methods in MATLAB, SIAM 2000, ch. 3).
-    """
-    symbols = []
-    for n, k in zip(shape, wavenumbers(shape, lengths)):
-        ik = 1j * k
-        if n % 2 == 0:
-            ik = ik.copy()
-            ik.flat[n // 2] = 0.0
-        symbols.append(ik)
-    return tuple(symbols)
+    return FourierGrid(shape, lengths).k
 
 
 def dealias_mask(shape: tuple[int, ...]) -> np.ndarray:
-    """Orszag's 2/3 rule: keep modes with ``|m_i| < n_i / 3`` on every axis (boolean, grid shape).
-
-    Orszag, J. Atmos. Sci. 28, 1971.
-    """
-    mask = np.ones(shape, dtype=bool)
-    for axis, n in enumerate(shape):
-        keep = np.abs(np.fft.fftfreq(n, d=1.0 / n)) < n / 3
-        view = [1] * len(shape)
-        view[axis] = n
-        mask = mask & keep.reshape(view)
-    return mask
+    """2/3-rule mask in ``fftn`` layout (see :meth:`FourierGrid.dealias_mask`)."""
+    return FourierGrid(shape, (1.0,) * len(shape)).dealias_mask()
 
 
 # --------------------------------------------------------------------------- validation
-def _check_grid(u0: np.ndarray, lengths: tuple[float, ...]) -> np.ndarray:
+def check_grid(u0: np.ndarray, lengths: tuple[float, ...]) -> np.ndarray:
     u0 = np.asarray(u0)
     if np.iscomplexobj(u0):
         raise ValueError("u0 must be real-valued")
@@ -211,6 +249,32 @@ def _checked_nonlinear(nonlinear: Nonlinear, k: tuple[np.ndarray, ...], mask: np
     return evaluate
 
 
+def _integrate(u0, lengths, linear, nonlinear, t_out, dt, dealias: bool, real: bool) -> np.ndarray:
+    """Shared driver of :func:`solve_periodic` and :func:`solve_periodic_rfft`."""
+    lengths = tuple(float(length) for length in lengths)
+    u0 = check_grid(u0, lengths)
+    t_out = check_times(t_out)
+    if not (math.isfinite(dt) and dt > 0):
+        raise ValueError(f"dt must be a positive finite number, got {dt!r}")
+    fourier = FourierGrid(u0.shape, lengths, real=real)
+    lin = _linear_symbol(linear, fourier.k, fourier.spectral_shape)
+    mask = fourier.dealias_mask() if dealias else None
+    stepper = _Stepper(lin, _checked_nonlinear(nonlinear, fourier.k, mask), float(dt))
+
+    out = np.empty((t_out.size, *u0.shape))
+    v, t = fourier.forward(u0), 0.0
+    with np.errstate(over="ignore", invalid="ignore"):
+        for i, t_next in enumerate(t_out):
+            for h in _step_plan(t_next - t, dt):
+                v = stepper.step(v, h)
+                t += h
+                if not np.all(np.isfinite(v)):
+                    raise FloatingPointError(f"solution became non-finite at t = {t:.6g}")
+            t = float(t_next)
+            out[i] = fourier.inverse(v)
+    return out
+
+
 def solve_periodic(
     u0: np.ndarray,
     lengths: tuple[float, ...],
@@ -224,31 +288,27 @@ def solve_periodic(
 
     ``u0`` holds real values at ``origin + j L/n`` (shape ``(n,)`` or ``(n1, n2)``, 'ij' order);
     ``linear(k)`` is the symbol of ``L`` for the angular wavenumbers ``k`` (one broadcastable
-    array per axis, numpy FFT order); ``nonlinear(u_hat, k)`` returns ``fftn(N(u))`` given
+    array per axis, numpy ``fftn`` order); ``nonlinear(u_hat, k)`` returns ``fftn(N(u))`` given
     ``u_hat = fftn(u)``. With ``dealias`` the nonlinear term is truncated by the 2/3 rule.
     Steps have size ``dt`` except that the last one before each output time is shortened to
     land on it. Returns real snapshots of shape ``(len(t_out), *u0.shape)``.
     Kassam & Trefethen, SIAM J. Sci. Comput. 26(4), 2005.
     """
-    lengths = tuple(float(length) for length in lengths)
-    u0 = _check_grid(u0, lengths)
-    t_out = check_times(t_out)
-    if not (math.isfinite(dt) and dt > 0):
-        raise ValueError(f"dt must be a positive finite number, got {dt!r}")
-    k = wavenumbers(u0.shape, lengths)
-    lin = _linear_symbol(linear, k, u0.shape)
-    mask = dealias_mask(u0.shape) if dealias else None
-    stepper = _Stepper(lin, _checked_nonlinear(nonlinear, k, mask), float(dt))
+    return _integrate(u0, lengths, linear, nonlinear, t_out, dt, dealias, real=False)
 
-    out = np.empty((t_out.size, *u0.shape))
-    v, t = np.fft.fftn(u0), 0.0
-    with np.errstate(over="ignore", invalid="ignore"):
-        for i, t_next in enumerate(t_out):
-            for h in _step_plan(t_next - t, dt):
-                v = stepper.step(v, h)
-                t += h
-                if not np.all(np.isfinite(v)):
-                    raise FloatingPointError(f"solution became non-finite at t = {t:.6g}")
-            t = float(t_next)
-            out[i] = np.fft.ifftn(v).real
-    return out
+
+def solve_periodic_rfft(
+    u0: np.ndarray,
+    lengths: tuple[float, ...],
+    linear: LinearSymbol,
+    nonlinear: Nonlinear,
+    t_out: np.ndarray,
+    dt: float,
+    dealias: bool = False,
+) -> np.ndarray:
+    """:func:`solve_periodic` in the real (``rfftn``) layout: about 2-3x faster.
+
+    ``k`` has ``n_d // 2 + 1`` non-negative entries on the last axis; ``nonlinear(u_hat, k)``
+    must return ``rfftn(N(u))`` given ``u_hat = rfftn(u)`` (use :class:`FourierGrid`).
+    """
+    return _integrate(u0, lengths, linear, nonlinear, t_out, dt, dealias, real=True)

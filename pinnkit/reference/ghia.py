@@ -5,15 +5,15 @@ Navier-Stokes equations and a multigrid method", J. Comput. Phys. 48, 387-411 (1
 Table I, u along the vertical centre line x = 0.5; Table II, v along the horizontal centre line
 y = 0.5; unit square, lid y = 1 moving with u = 1, 129 x 129 grid (Re 100, 400, 1000).
 
-Values are typed in from the paper in its row order (lid / right wall first) with its
-"129-grid point number"; every coordinate equals (point - 1) / 128 rounded to 4 decimals.
+Values are typed in following the paper's layout (row order lid / right wall first, with the
+"129-grid point number"); every coordinate equals (point - 1) / 128 rounded to 4 decimals.
 The numbers were cross-checked against several independent public transcriptions, which
 disagree on two Table II entries; the majority reading is kept: Re 400, x = 0.5: 0.05186
 (also seen as 0.05188); Re 1000, x = 0.9063: -0.51550 (also seen as -0.51500).
 
 One entry is a known outlier: Table II, Re 400, x = 0.9063, v = -0.23827 breaks the smooth
-profile between its neighbours (-0.22847 at 0.9453, -0.44993 at 0.8594); converged solutions
-give about -0.378 there.  It is kept as published and flagged ``False`` in ``v_reliable``.
+profile between its neighbours (-0.22847 at 0.9453, -0.44993 at 0.8594); the solver in
+``cavity.py`` gives -0.382 there on the same 129 x 129 grid.  It is kept as published and flagged ``False`` in ``v_reliable``.
 """
 from __future__ import annotations
 

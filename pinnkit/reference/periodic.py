@@ -9,13 +9,11 @@ import torch
 from pinnkit.domain import Domain
 from pinnkit.reference.base import FunctionReference, LazyReference, ReferenceGrid
 from pinnkit.reference.cache import cached_arrays
-from pinnkit.reference.spectral import SpectralSolution, solve_periodic
-
-Operators = tuple[Callable, Callable]  # (linear symbol, nonlinear term), see spectral.solve_periodic
+from pinnkit.reference.spectral import Terms, integrate_terms, solution_from_snapshots
 
 
 def spectral_reference(name: str, params: Mapping[str, object], domain: Domain,
-                       initial: Callable[[torch.Tensor], torch.Tensor], operators: Callable[[tuple[int, ...]], Operators],
+                       initial: Callable[[torch.Tensor], torch.Tensor], terms: Terms,
                        n: int, dt: float, n_snapshots: int, eval_stride: int = 1) -> LazyReference:
     """A lazily computed Fourier/ETDRK4 reference for a scalar periodic problem on ``domain``.
 
@@ -33,13 +31,12 @@ def spectral_reference(name: str, params: Mapping[str, object], domain: Domain,
         space = Domain(domain.space_names, origins, domain.highs[:-1])
         points = space.grid(shape, periodic=space.names, dtype=torch.float64)
         u0 = initial(points)[:, 0].reshape(shape).numpy()
-        linear, nonlinear = operators(shape)
-        return dict(t=t_out, values=solve_periodic(u0, lengths, linear, nonlinear, t_out, dt))
+        return dict(t=t_out, values=integrate_terms(u0, lengths, terms, t_out, dt))
 
     def build() -> FunctionReference:
         key = dict(params, n=n, dt=dt, n_snapshots=n_snapshots)
         data = cached_arrays(name, "1", key, compute)
-        solution = SpectralSolution(data["t"], data["values"], lengths, origins, *operators(shape))
+        solution = solution_from_snapshots(data["t"], data["values"], lengths, origins, terms)
         space_axes = tuple(a[::eval_stride] for a in solution.x)
         sub = data["values"][(slice(None),) + (slice(None, None, eval_stride),) * len(shape)]
         values = np.moveaxis(sub, 0, -1)[..., None]

@@ -1,0 +1,23 @@
+"""`pip install .` must ship the catalogue as pinnkit.problems (and no bare `problems` package)."""
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_wheel_carries_the_catalogue(tmp_path):
+    cmd = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(ROOT)]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    if done.returncode != 0:
+        pytest.fail(f"building the wheel failed:\n{done.stderr[-2000:]}")
+    (wheel,) = tmp_path.glob("pinnkit-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    for module in ("heat", "burgers", "allen_cahn", "poisson", "navier_stokes"):
+        assert f"pinnkit/problems/{module}.py" in names
+    assert "pinnkit/reference/spectral.py" in names and "pinnkit/autodiff/generic.py" in names
+    assert not [n for n in names if n.startswith("problems/") or n.startswith("tests/")]
+    assert any(n.endswith("entry_points.txt") for n in names)
