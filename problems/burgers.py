@@ -67,7 +67,9 @@ def burgers2d(nu: float = 0.01, t_final: float = 4.0) -> Problem:
     u_t + u (u_x + u_y) = nu (u_xx + u_yy),  (x, y) in [0, 2 pi)^2 periodic,  t in [0, t_final],
     u0 = 0.04 cosh(3 sin x) sinh(sin y),  nu = 0.01 by default.
     Reference: Fourier pseudo-spectral (2/3-rule dealiasing) with ETDRK4 time stepping
-    (Kassam & Trefethen, SIAM J. Sci. Comput. 26, 2005).
+    (Kassam & Trefethen, SIAM J. Sci. Comput. 26, 2005), 384^2 modes, dt = 0.004: ~4e-9 relative
+    at the stored snapshots (every 0.05, the default evaluation grid), ~1e-6 between them
+    (cubic Hermite in time).
     """
     check_positive(nu=nu, t_final=t_final)
     domain = SpaceTime(Box((0.0, 0.0), (2 * math.pi, 2 * math.pi)), TimeInterval(0.0, t_final))

@@ -115,7 +115,9 @@ def _cavity_reference(re: float, n: int) -> FunctionReference:
     data = cached_arrays("cavity", "1", dict(re=re, n=n), compute)
     axes = (data["x"], data["y"])
     values = np.stack([data[f] for f in FIELDS], axis=-1)
-    interpolators = [RegularGridInterpolator(axes, data[f], method="cubic") for f in FIELDS]
+    # PCHIP: local piecewise cubic, so the lid's velocity jump at the top corners does not ring
+    # through the whole field as a global spline's would.
+    interpolators = [RegularGridInterpolator(axes, data[f], method="pchip") for f in FIELDS]
 
     def evaluate(points: np.ndarray) -> np.ndarray:
         return np.stack([interp(points) for interp in interpolators], axis=1)
