@@ -1,14 +1,14 @@
 """Run metadata and table printing shared by the benchmark scripts."""
 from __future__ import annotations
 
-import json
 import os
 import platform
 import subprocess
-import tempfile
 from pathlib import Path
 
 import torch
+
+from pinnkit._io import write_json as write_json_file
 
 
 def run_metadata() -> dict:
@@ -41,11 +41,5 @@ def _fmt(value) -> str:
 
 def write_json(path: str | None, rows: list[dict]) -> None:
     """Write {meta, rows} atomically to ``path`` (no-op when ``path`` is None)."""
-    if not path:
-        return
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
-    with os.fdopen(fd, "w") as handle:
-        json.dump(dict(meta=run_metadata(), rows=rows), handle, indent=2, default=repr)
-    os.replace(tmp, target)
+    if path:
+        write_json_file(path, dict(meta=run_metadata(), rows=rows))

@@ -11,15 +11,12 @@ from __future__ import annotations
 
 import argparse
 import ast
-import json
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any, Sequence
 
-import numpy as np
+from pinnkit._io import write_json, write_npz
 
 
 def parse_assignment(text: str) -> tuple[str, Any]:
@@ -32,17 +29,6 @@ def parse_assignment(text: str) -> tuple[str, Any]:
     except (ValueError, SyntaxError):
         value = raw
     return name.strip(), value
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -80,15 +66,12 @@ def cmd_reference(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - start
     arrays = {f"axis_{c}": a for c, a in zip(grid.coords, grid.axes)}
     arrays.update({f: grid.values[..., i] for i, f in enumerate(grid.fields)})
-    fd, tmp = tempfile.mkstemp(dir=out, suffix=".npz")
-    os.close(fd)
-    np.savez(tmp, **arrays)
-    os.replace(tmp, out / "reference.npz")
+    write_npz(out / "reference.npz", arrays)
     figure = plot_grid(grid, f"{problem.name}: reference solution", out / "reference.png", problem.domain.time)
     summary = dict(problem=problem.name, params=dict(problem.params), coords=list(grid.coords),
                    fields=list(grid.fields), grid_shape=list(grid.values.shape[:-1]),
                    wall_time_s=round(elapsed, 4), figure=figure.name, data="reference.npz")
-    _write_atomically(out / "summary.json", (json.dumps(summary, indent=2, default=repr) + "\n").encode())
+    write_json(out / "summary.json", summary)
     print(f"{problem.name}: reference on a {'x'.join(map(str, summary['grid_shape']))} grid in "
           f"{elapsed:.2f} s -> {out}/reference.png, {out}/reference.npz, {out}/summary.json")
     return 0

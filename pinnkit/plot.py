@@ -1,12 +1,11 @@
 """Figures (matplotlib, imported lazily and drawn off-screen with the Agg backend)."""
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from pinnkit._io import atomic_write
 from pinnkit.reference.base import ReferenceGrid
 
 
@@ -22,16 +21,11 @@ def _pyplot():
 def save_figure(fig, path: str | Path) -> Path:
     """Save ``fig`` atomically (temporary file in the same folder, then rename) and close it."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.stem, suffix=path.suffix)
-    os.close(fd)
     try:
-        fig.savefig(tmp, dpi=120, bbox_inches="tight")
-        os.replace(tmp, path)
+        return atomic_write(path, lambda handle: fig.savefig(handle, format=path.suffix.lstrip(".") or "png",
+                                                             dpi=120, bbox_inches="tight"))
     finally:
-        Path(tmp).unlink(missing_ok=True)
         _pyplot().close(fig)
-    return path
 
 
 def plot_grid(grid: ReferenceGrid, title: str, path: str | Path, time: str | None = "t") -> Path:
@@ -58,16 +52,18 @@ def plot_grid(grid: ReferenceGrid, title: str, path: str | Path, time: str | Non
             axes[i, 1].legend(fontsize="small")
     elif space_dim == 2:
         times = np.linspace(0, len(grid.axes[2]) - 1, 4).astype(int) if unsteady else [None]
-        fig, axes = plt.subplots(n_fields, len(times), figsize=(3.8 * len(times), 3.4 * n_fields),
-                                 squeeze=False)
+        rows, cols = (n_fields, len(times)) if unsteady else (1, n_fields)
+        fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.6 * rows), squeeze=False)
         x, y = grid.axes[0], grid.axes[1]
         for i, name in enumerate(grid.fields):
             for j, k in enumerate(times):
+                ax = axes[i, j] if unsteady else axes[0, i]
                 values = grid.values[..., k, i] if unsteady else grid.values[..., i]
-                mesh = axes[i, j].pcolormesh(x, y, values.T, shading="auto", cmap="RdBu_r")
-                fig.colorbar(mesh, ax=axes[i, j])
+                low, high = _robust_limits(values)
+                mesh = ax.pcolormesh(x, y, values.T, shading="auto", cmap="RdBu_r", vmin=low, vmax=high)
+                fig.colorbar(mesh, ax=ax)
                 label = f"{name}, t = {grid.axes[2][k]:.3g}" if unsteady else name
-                axes[i, j].set(xlabel="x", ylabel="y", title=label, aspect="equal")
+                ax.set(xlabel="x", ylabel="y", title=label, aspect="equal")
     elif space_dim == 1:
         fig, axes = plt.subplots(1, n_fields, figsize=(5 * n_fields, 3.6), squeeze=False)
         for i, name in enumerate(grid.fields):
@@ -76,4 +72,12 @@ def plot_grid(grid: ReferenceGrid, title: str, path: str | Path, time: str | Non
     else:
         raise ValueError(f"no plot for {space_dim}-D space yet")
     fig.suptitle(title)
+    fig.tight_layout()
     return save_figure(fig, path)
+
+
+def _robust_limits(values: np.ndarray) -> tuple[float, float]:
+    """Colour limits from the 0.5 and 99.5 percentiles, so one singular corner (the cavity's
+    pressure) does not wash out the field."""
+    low, high = np.percentile(values, [0.5, 99.5])
+    return (float(low), float(high)) if high > low else (float(values.min()), float(values.max()) + 1e-300)

@@ -14,13 +14,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Callable, Mapping
 
 import numpy as np
+
+from pinnkit._io import write_npz
 
 log = logging.getLogger(__name__)
 
@@ -50,19 +50,7 @@ def cached_arrays(solver: str, version: str, params: Mapping[str, object],
             log.warning("ignoring damaged reference cache entry %s (%s)", path, err)
     arrays = dict(compute())
     try:
-        _write_atomically(path, arrays)
+        write_npz(path, arrays)
     except OSError as err:  # a read-only home must not break a solve
         log.warning("could not write reference cache entry %s (%s)", path, err)
     return arrays
-
-
-def _write_atomically(path: Path, arrays: Mapping[str, np.ndarray]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            np.savez(handle, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -1,0 +1,39 @@
+"""Atomic file writes: a temporary file in the target's folder, then a rename.
+
+A reader never sees a half-written file, and an interrupted write leaves the old file intact.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import IO, Any, Callable
+
+import numpy as np
+
+
+def atomic_write(path: str | Path, write: Callable[[IO[bytes]], None]) -> Path:
+    """Call ``write(handle)`` on a temporary file beside ``path``, then rename it to ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_json(path: str | Path, data: Any) -> Path:
+    """Write ``data`` as indented JSON, atomically (values JSON cannot hold are written by repr)."""
+    text = json.dumps(data, indent=2, default=repr) + "\n"
+    return atomic_write(path, lambda handle: handle.write(text.encode()))
+
+
+def write_npz(path: str | Path, arrays: dict[str, np.ndarray]) -> Path:
+    """Write arrays to an ``.npz`` file, atomically."""
+    return atomic_write(path, lambda handle: np.savez(handle, **arrays))
