@@ -23,6 +23,8 @@ class Problem:
 
     ``domain.names`` must equal ``pde.coords`` (space first, time last). ``reference`` is
     ``None`` when no trustworthy solution is known (errors are then omitted, never faked).
+    Fields in ``up_to_constant`` (incompressible pressure without a pressure condition) are
+    compared with the reference after removing the mean difference.
     """
 
     name: str
@@ -32,6 +34,7 @@ class Problem:
     params: Mapping[str, Any] = field(default_factory=dict)
     reference: Reference | None = None
     description: str = ""
+    up_to_constant: tuple[str, ...] = ()  # fields fixed only up to a constant (pressure)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "params", MappingProxyType(dict(self.params)))

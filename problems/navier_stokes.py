@@ -75,7 +75,7 @@ def kovasznay(re: float = 20.0) -> Problem:
     reference = ExactReference(domain.names, FIELDS, exact, lambda: tuple(domain.axes((151, 201))))
     return Problem("kovasznay", navier_stokes_pde(1 / re, False), domain,
                    (Dirichlet(("u", "v"), _exact_boundary(exact, slice(0, 2))),),
-                   dict(re=re), reference, kovasznay.__doc__)
+                   dict(re=re), reference, kovasznay.__doc__, up_to_constant=("p",))
 
 
 def taylor_green(nu: float = 0.01, t_final: float = 2.0) -> Problem:
@@ -102,7 +102,7 @@ def taylor_green(nu: float = 0.01, t_final: float = 2.0) -> Problem:
     reference = ExactReference(domain.names, FIELDS, exact, lambda: periodic_axes(domain, 64, 21))
     conditions = (InitialCondition(("u", "v"), initial), Periodic("x"), Periodic("y"))
     return Problem("taylor_green", navier_stokes_pde(nu, True), domain, conditions,
-                   dict(nu=nu, t_final=t_final), reference, taylor_green.__doc__)
+                   dict(nu=nu, t_final=t_final), reference, taylor_green.__doc__, up_to_constant=("p",))
 
 
 def _cavity_reference(re: float, n: int) -> FunctionReference:
@@ -145,4 +145,5 @@ def lid_driven_cavity(re: float = 100.0, reference_n: int = 129) -> Problem:
                   Dirichlet(("u", "v"), zeros(2), where=("x_min", "x_max", "y_min")))
     reference = LazyReference(domain.names, FIELDS, lambda: _cavity_reference(float(re), reference_n))
     return Problem("lid_driven_cavity", navier_stokes_pde(1 / re, False), domain, conditions,
-                   dict(re=re, reference_n=reference_n), reference, lid_driven_cavity.__doc__)
+                   dict(re=re, reference_n=reference_n), reference, lid_driven_cavity.__doc__,
+                   up_to_constant=("p",))

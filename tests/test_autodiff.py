@@ -134,3 +134,27 @@ def test_kernels_on_cuda(points):
     for key, value in expected.items():
         assert jet[key].device.type == "cuda"
         assert torch.allclose(jet[key], value, atol=1e-12), key
+
+
+@pytest.mark.parametrize("fields", [("u",), ("u", "v")])
+def test_autograd_and_func_paths_agree_to_1e12(fields, points):
+    torch.manual_seed(3)
+    net = torch.nn.Sequential(torch.nn.Linear(3, 20), torch.nn.Tanh(), torch.nn.Linear(20, 20), torch.nn.Tanh(),
+                              torch.nn.Linear(20, len(fields))).double()
+    keys = [f"{f}{s}" for f in fields for s in ("", "_x", "_t", "_xx", "_xy", "_yy", "_xt", "_xxx")] + ["y"]
+    a = autodiff.derivatives(net, points, COORDS, fields, keys, method="autograd")
+    b = autodiff.derivatives(net, points, COORDS, fields, keys, method="func")
+    for key in keys:
+        assert torch.allclose(a[key], b[key], rtol=0, atol=1e-12), key
+    # and their parameter gradients agree too
+    grads = []
+    for jet in (a, b):
+        loss = sum((jet[k] ** 2).mean() for k in keys)
+        grads.append(torch.autograd.grad(loss, list(net.parameters())))
+    for ga, gb in zip(*grads):
+        assert torch.allclose(ga, gb, rtol=1e-12, atol=1e-12)
+
+
+def test_unknown_method(points):
+    with pytest.raises(ValueError, match="unknown derivative method 'fast'"):
+        autodiff.derivatives(analytic, points, COORDS, ("u", "v"), ["u"], method="fast")

@@ -1,0 +1,99 @@
+"""PINN configuration: one frozen dataclass, with per-problem tuned defaults."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from pinnkit._validate import check_choice
+from pinnkit.domain import SAMPLING_METHODS
+
+ADAPTIVE = ("none", "rad")
+WEIGHTING = ("fixed", "grad_norm")
+
+
+@dataclass(frozen=True)
+class PINNConfig:
+    """Soft-constraint PINN (Raissi, Perdikaris & Karniadakis, JCP 378, 2019).
+
+    Network: MLP of ``depth`` hidden layers of ``width`` on normalised inputs, exact periodic
+    embedding for periodic coordinates, optional random Fourier features.
+    Loss: ``w_res L_res + w_ic L_ic + w_bc L_bc`` (mean squares); ``weighting="grad_norm"``
+    re-balances the weights every ``weighting_every`` steps by gradient norms (Wang, Teng &
+    Perdikaris, SIAM J. Sci. Comput. 43, 2021); ``causal=True`` weights residuals of time chunk
+    i by exp(-causal_eps * sum_{j<i} L_j) (Wang, Sankaran & Perdikaris, CMAME 421, 2024).
+    Points: ``n_residual`` collocation points by ``sampling``, resampled every
+    ``resample_every`` steps (0: fixed); ``adaptive="rad"`` redraws them in proportion to the
+    residual (Wu et al., CMAME 403, 2023); ``batch_size`` > 0 uses mini-batches.
+    Optimisation: ``adam_steps`` of Adam (lr decayed by ``lr_decay`` every ``lr_decay_steps``)
+    then ``lbfgs_steps`` L-BFGS iterations (strong Wolfe) in ``lbfgs_dtype``.
+    """
+
+    width: int = 64
+    depth: int = 4
+    activation: str = "tanh"
+    periodic_harmonics: int = 1
+    fourier_features: int = 0
+    fourier_sigma: float = 1.0
+    n_residual: int = 4096
+    n_initial: int = 256
+    n_boundary: int = 256
+    sampling: str = "sobol"
+    resample_every: int = 0
+    adaptive: str = "none"
+    adaptive_every: int = 1000
+    batch_size: int = 0
+    w_residual: float = 1.0
+    w_initial: float = 10.0
+    w_boundary: float = 10.0
+    weighting: str = "fixed"
+    weighting_every: int = 100
+    weighting_alpha: float = 0.9
+    causal: bool = False
+    causal_eps: float = 1.0
+    causal_chunks: int = 32
+    adam_steps: int = 5000
+    lr: float = 1e-3
+    lr_decay: float = 0.9
+    lr_decay_steps: int = 1000
+    lbfgs_steps: int = 0
+    lbfgs_dtype: str = "float64"
+    lbfgs_history: int = 50
+    lbfgs_tolerance_grad: float = 1e-10
+    lbfgs_tolerance_change: float = 1e-14
+
+    def __post_init__(self) -> None:
+        check_choice("sampling method", self.sampling, SAMPLING_METHODS)
+        check_choice("adaptive sampling", self.adaptive, ADAPTIVE)
+        check_choice("loss weighting", self.weighting, WEIGHTING)
+        check_choice("lbfgs_dtype", self.lbfgs_dtype, ("float32", "float64", "same"))
+        for name in ("width", "depth", "n_residual", "adam_steps", "lbfgs_steps", "causal_chunks",
+                     "weighting_every", "adaptive_every", "lr_decay_steps", "lbfgs_history"):
+            value = getattr(self, name)
+            minimum = 0 if name in ("adam_steps", "lbfgs_steps") else 1
+            if value < minimum:
+                raise ValueError(f"config {name} must be >= {minimum}, got {value}")
+        if self.lr <= 0 or not 0 < self.lr_decay <= 1:
+            raise ValueError(f"need lr > 0 and 0 < lr_decay <= 1, got lr={self.lr}, lr_decay={self.lr_decay}")
+
+
+# Tuned defaults per problem (benchmarks/pinn_targets.py measures them).
+PROBLEM_DEFAULTS: dict[str, dict[str, Any]] = {
+    "heat1d": dict(width=32, depth=3, adam_steps=2000, lbfgs_steps=1000, n_residual=2048),
+    "heat2d": dict(width=64, depth=4, adam_steps=3000, lbfgs_steps=1000),
+    "burgers1d": dict(width=32, depth=6, n_residual=8192, adam_steps=3000, lbfgs_steps=6000,
+                      adaptive="rad", adaptive_every=1000),
+    "allen_cahn1d": dict(width=128, depth=4, periodic_harmonics=1, causal=True, causal_eps=1.0,
+                         n_residual=8192, adam_steps=20000, lr_decay_steps=2000, lbfgs_steps=0),
+    "poisson1d": dict(width=32, depth=3, adam_steps=1000, lbfgs_steps=500, n_residual=256),
+    "poisson2d": dict(width=32, depth=3, adam_steps=2000, lbfgs_steps=1000, n_residual=2048),
+    "kovasznay": dict(width=50, depth=4, adam_steps=3000, lbfgs_steps=3000, n_residual=2601, n_boundary=400),
+    "lid_driven_cavity": dict(width=64, depth=5, adam_steps=10000, lbfgs_steps=5000, n_residual=8192,
+                              n_boundary=1024),
+}
+
+
+def default_config(problem_name: str, overrides: Mapping[str, Any] | None = None) -> PINNConfig:
+    """The tuned configuration for ``problem_name`` with ``overrides`` (unknown keys are errors)."""
+    from pinnkit.solvers.base import build_config
+
+    return build_config(PINNConfig, {**PROBLEM_DEFAULTS.get(problem_name, {}), **dict(overrides or {})})
