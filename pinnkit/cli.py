@@ -6,6 +6,9 @@
                                                    compute the reference solution, write
                                                    DIR/reference.npz, DIR/summary.json and the
                                                    figure DIR/reference.png
+    pinnkit solve PROBLEM --solver pinn [--set k=v] [--param k=v] --out DIR
+                                                   train, write DIR/summary.json,
+                                                   DIR/solution.png and DIR/result.pt
 """
 from __future__ import annotations
 
@@ -77,6 +80,35 @@ def cmd_reference(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_solve(args: argparse.Namespace) -> int:
+    from pinnkit.api import solve
+
+    out = Path(args.out)
+    resume_dir = Path(args.resume) if args.resume else None
+    if out.exists() and any(out.iterdir()) and not args.overwrite and out != resume_dir:
+        raise ValueError(f"--out {out} already holds files; pass --overwrite to replace them")
+    checkpoints = out / "checkpoint"
+    if resume_dir is not None:
+        source = resume_dir / "checkpoint"
+        if not (source / "checkpoint.pt").is_file():
+            raise ValueError(f"nothing to resume: {source / 'checkpoint.pt'} does not exist")
+        if source != checkpoints:
+            checkpoints.mkdir(parents=True, exist_ok=True)
+            (checkpoints / "checkpoint.pt").write_bytes((source / "checkpoint.pt").read_bytes())
+    result = solve(args.problem, solver=args.solver, config=dict(args.set) or None, device=args.device,
+                   dtype=args.dtype, seed=args.seed, steps=args.steps, time_budget_s=args.time_budget,
+                   progress=False if args.quiet else None, checkpoint_dir=checkpoints,
+                   checkpoint_every=args.checkpoint_every, resume=resume_dir is not None, **dict(args.param))
+    result.save(out / "result.pt")
+    result.plot(out / "solution.png")
+    write_json(out / "summary.json", result.summary())
+    err = result.errors or {}
+    rel = f"rel. L2 {err['rel_l2']:.3e}, max error {err['max_abs_error']:.3e}" if err else "no reference"
+    print(f"{result.problem.name} / {result.solver}: {result.status.name} ({result.message}); {rel}; "
+          f"{result.steps} steps in {result.wall_time_s:.1f} s -> {out}")
+    return 0 if result.status.ok else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pinnkit", description="Physics-informed PDE solvers with "
                                      "trustworthy reference solutions.")
@@ -93,6 +125,24 @@ def build_parser() -> argparse.ArgumentParser:
                    help="problem parameter (repeatable), e.g. --param nu=0.01")
     p.add_argument("--out", required=True, help="output folder")
     p.set_defaults(run=cmd_reference)
+    p = sub.add_parser("solve", help="solve a problem with a neural solver")
+    p.add_argument("problem")
+    p.add_argument("--solver", default="pinn", help="solver name (default: pinn)")
+    p.add_argument("--set", action="append", type=parse_assignment, default=[], metavar="KEY=VALUE",
+                   help="solver config override (repeatable), e.g. --set adam_steps=2000")
+    p.add_argument("--param", action="append", type=parse_assignment, default=[], metavar="NAME=VALUE",
+                   help="problem parameter (repeatable)")
+    p.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
+    p.add_argument("--dtype", default=None, choices=["float32", "float64"])
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--steps", type=int, default=None, help="step budget (default: the config's)")
+    p.add_argument("--time-budget", type=float, default=None, metavar="SECONDS")
+    p.add_argument("--checkpoint-every", type=int, default=1000)
+    p.add_argument("--resume", default=None, metavar="DIR", help="resume from DIR/checkpoint")
+    p.add_argument("--out", required=True, help="output folder: summary.json, solution.png, result.pt")
+    p.add_argument("--overwrite", action="store_true", help="replace the files of an existing --out")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(run=cmd_solve)
     return parser
 
 

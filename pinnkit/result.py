@@ -108,3 +108,27 @@ class Result:
         from pinnkit.plot import plot_result
 
         return plot_result(self, path)
+
+
+def load_result(path: str | Path) -> Result:
+    """Load a result saved by :meth:`Result.save` (the problem is rebuilt from the catalogue)."""
+    from pinnkit.api import _resolve_config, get_solver
+    from pinnkit.registry import get_problem
+
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"no saved result at {path}")
+    payload = torch.load(path, map_location="cpu", weights_only=False)
+    for key in ("format", "summary", "history", "model_state"):
+        if key not in payload:
+            raise ValueError(f"malformed result file {path}: missing key {key!r}")
+    s = payload["summary"]
+    problem = get_problem(s["problem"], **s["params"])
+    solver_cls = get_solver(s["solver"])
+    config = _resolve_config(solver_cls, problem, s["config"])
+    dtype = getattr(torch, s["dtype"])
+    solver = solver_cls(problem, config, torch.device("cpu"), dtype, torch.Generator().manual_seed(s["seed"]))
+    solver.model.load_state_dict(payload["model_state"])
+    return Result(problem=problem, solver=s["solver"], config=config, model=solver.model,
+                  status=Status[s["status"]], message=s["message"], steps=s["steps"], wall_time_s=s["wall_time_s"],
+                  history=payload["history"], errors=s["errors"], device="cpu", dtype=s["dtype"], seed=s["seed"])

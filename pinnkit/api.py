@@ -1,0 +1,91 @@
+"""solve(): resolve names -> check -> build -> run under the driver -> Result."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import torch
+
+from pinnkit._validate import check_choice, suggest
+from pinnkit.driver import Callback, run
+from pinnkit.problem import Problem
+from pinnkit.registry import get_problem
+from pinnkit.result import Result, reference_errors
+from pinnkit.solvers.base import Solver
+
+_DTYPES = {"float32": torch.float32, "float64": torch.float64}
+
+
+def _solvers() -> dict[str, type[Solver]]:
+    from pinnkit.solvers.pinn import PINN
+
+    return {PINN.name: PINN}
+
+
+def list_solvers() -> list[str]:
+    """Names of the available solvers."""
+    return sorted(_solvers())
+
+
+def get_solver(name: str) -> type[Solver]:
+    solvers = _solvers()
+    if name not in solvers:
+        raise ValueError(f"unknown solver {name!r}.{suggest(name, solvers)} Available: {', '.join(sorted(solvers))}")
+    return solvers[name]
+
+
+def _resolve_config(solver_cls: type[Solver], problem: Problem, config: Any) -> Any:
+    if isinstance(config, solver_cls.Config):
+        return config
+    module = __import__(solver_cls.__module__.rsplit(".", 1)[0], fromlist=["default_config"])
+    if hasattr(module, "default_config"):
+        return module.default_config(problem.name, config)
+    from pinnkit.solvers.base import build_config
+
+    return build_config(solver_cls.Config, config)
+
+
+def resolve_device(device: str | torch.device | None) -> torch.device:
+    """``None`` -> CUDA when available, else CPU; a CUDA request without CUDA is an error."""
+    if device is None:
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    device = torch.device(device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device 'cuda' requested but CUDA is not available on this machine")
+    return device
+
+
+def solve(problem: str | Problem, solver: str = "pinn", config: Mapping[str, Any] | Any | None = None,
+          device: str | torch.device | None = None, dtype: str | torch.dtype | None = None, seed: int = 0,
+          steps: int | None = None, time_budget_s: float | None = None, progress: bool | None = None,
+          callbacks: Sequence[Callback] = (), checkpoint_dir: str | Path | None = None,
+          checkpoint_every: int = 1000, resume: bool = False, **problem_params: Any) -> Result:
+    """Solve a named problem (or a :class:`Problem`) with a named solver.
+
+    ``config``: ``None`` (the solver's tuned defaults for this problem), a mapping of overrides,
+    or a config instance. ``steps`` overrides the configuration's step count as a budget.
+    Errors against the reference are in ``result.errors``.
+    """
+    if isinstance(problem, str):
+        problem = get_problem(problem, **problem_params)
+    elif problem_params:
+        raise ValueError(f"problem parameters {sorted(problem_params)} given with a Problem instance; "
+                         "build the problem with them instead")
+    solver_cls = get_solver(solver)
+    solver_cls.check(problem)
+    cfg = _resolve_config(solver_cls, problem, config)
+    dev = resolve_device(device)
+    if isinstance(dtype, str):
+        dtype = _DTYPES[check_choice("dtype", dtype, _DTYPES)]
+    dtype = dtype or torch.float32
+    generator = torch.Generator().manual_seed(int(seed))
+    torch.manual_seed(int(seed))
+    instance = solver_cls(problem, cfg, dev, dtype, generator)
+    outcome = run(instance, steps=steps, time_budget_s=time_budget_s, progress=progress, callbacks=callbacks,
+                  checkpoint_dir=checkpoint_dir, checkpoint_every=checkpoint_every, resume=resume)
+    final_dtype = next(instance.model.parameters()).dtype
+    errors = reference_errors(problem, instance.predict, dev, final_dtype)
+    return Result(problem=problem, solver=solver, config=cfg, model=instance.model, status=outcome.status,
+                  message=outcome.message, steps=outcome.steps, wall_time_s=outcome.wall_time_s,
+                  history=outcome.history, errors=errors, device=str(dev), dtype=str(final_dtype).replace("torch.", ""),
+                  seed=int(seed))

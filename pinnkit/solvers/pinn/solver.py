@@ -1,0 +1,224 @@
+"""The soft-constraint PINN solver: Adam, then L-BFGS, under the shared driver."""
+from __future__ import annotations
+
+import math
+from typing import Any, Mapping
+
+import torch
+
+from pinnkit.conditions import Dirichlet, Neumann
+from pinnkit.nn import build_network
+from pinnkit.problem import Problem
+from pinnkit.solvers.base import Solver
+from pinnkit.solvers.pinn import losses
+from pinnkit.solvers.pinn.config import PINNConfig
+
+_DTYPES = {"float32": torch.float32, "float64": torch.float64}
+
+
+class PINN(Solver):
+    """Physics-informed neural network with soft constraints (Raissi et al., JCP 378, 2019)."""
+
+    name = "pinn"
+    Config = PINNConfig
+
+    @classmethod
+    def check(cls, problem: Problem) -> None:
+        unsupported = [type(c).__name__ for c in problem.boundary_conditions if not isinstance(c, (Dirichlet, Neumann))]
+        if unsupported:
+            raise ValueError(f"PINN cannot impose {unsupported} conditions")
+
+    def __init__(self, problem: Problem, config: PINNConfig, device, dtype, generator) -> None:
+        super().__init__(problem, config, device, dtype, generator)
+        c = config
+        self.network = build_network(problem, width=c.width, depth=c.depth, activation=c.activation,
+                                     periodic_harmonics=c.periodic_harmonics, fourier_features=c.fourier_features,
+                                     fourier_sigma=c.fourier_sigma, generator=generator, dtype=dtype, device=device)
+        self.weights = {"residual": c.w_residual, "initial": c.w_initial, "boundary": c.w_boundary}
+        self.adam = torch.optim.Adam(self.network.parameters(), lr=c.lr)
+        self.lbfgs: torch.optim.LBFGS | None = None
+        self._lbfgs_losses: list[float] = []
+        self._stop_reason: str | None = None
+        self._sample_all()
+
+    # ------------------------------------------------------------------ interface
+    @property
+    def planned_steps(self) -> int:
+        return self.config.adam_steps + self.config.lbfgs_steps
+
+    @property
+    def model(self) -> torch.nn.Module:
+        return self.network
+
+    def step(self, k: int) -> dict[str, float]:
+        if k < self.config.adam_steps:
+            return self._adam_step(k)
+        return self._lbfgs_step(k)
+
+    def terminate(self) -> str | None:
+        return self._stop_reason
+
+    def state_dict(self) -> dict[str, Any]:
+        state = {"model": self.network.state_dict(), "adam": self.adam.state_dict(), "weights": dict(self.weights),
+                 "points": self.points, "dtype": str(self.dtype)}
+        if self.lbfgs is not None:
+            state["lbfgs"] = self.lbfgs.state_dict()
+        return state
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        if state.get("dtype", str(self.dtype)) != str(self.dtype):
+            self._to_dtype(torch.float64 if "64" in state["dtype"] else torch.float32)
+        self.network.load_state_dict(state["model"])
+        self.weights = dict(state["weights"])
+        self.points = {k: v.to(self.device, self.dtype) for k, v in state["points"].items()}
+        self._rebuild_boundary()
+        if "lbfgs" in state:
+            self._start_lbfgs()
+            self.lbfgs.load_state_dict(state["lbfgs"])
+        else:
+            self.adam.load_state_dict(state["adam"])
+
+    # ------------------------------------------------------------------ points
+    def _sample_all(self) -> None:
+        c, dom = self.config, self.problem.domain
+        kw = dict(method=c.sampling, generator=self.generator, device=self.device, dtype=self.dtype)
+        self.points = {"residual": dom.sample_interior(c.n_residual, **kw)}
+        if self.problem.initial_condition is not None:
+            self.points["initial"] = dom.sample_initial(c.n_initial, **kw)
+        for i, bc in enumerate(self.problem.boundary_conditions):
+            self.points[f"boundary{i}"] = dom.sample_boundary(c.n_boundary, where=bc.where, **kw)
+        self._rebuild_boundary()
+
+    def _rebuild_boundary(self) -> None:
+        self.boundary = [losses.boundary_set(self.problem, bc, self.points[f"boundary{i}"])
+                         for i, bc in enumerate(self.problem.boundary_conditions)]
+        self.initial_target = None
+        if "initial" in self.points:
+            with torch.no_grad():
+                self.initial_target = self.problem.initial_condition.value(self.points["initial"][:, :-1])
+
+    def _resample(self, k: int) -> None:
+        c = self.config
+        if c.adaptive == "rad" and k > 0 and k % c.adaptive_every == 0:
+            self.points["residual"] = self._rad_points()
+        elif c.resample_every and k > 0 and k % c.resample_every == 0:
+            kw = dict(method=c.sampling, generator=self.generator, device=self.device, dtype=self.dtype)
+            self.points["residual"] = self.problem.domain.sample_interior(c.n_residual, **kw)
+
+    def _rad_points(self, pool_factor: int = 8, k_exp: float = 1.0, c_const: float = 1.0) -> torch.Tensor:
+        """Residual-based adaptive distribution: p(x) ~ |r|^k / mean|r|^k + c (Wu et al. 2023)."""
+        c = self.config
+        pool = self.problem.domain.sample_interior(c.n_residual * pool_factor, method="uniform",
+                                                   generator=self.generator, device=self.device, dtype=self.dtype)
+        density = torch.cat([losses.residual_loss(self.problem, self.network, chunk).detach().sqrt()
+                             for chunk in pool.split(8192)]) ** k_exp
+        prob = density / density.mean() + c_const
+        pick = torch.multinomial(prob.cpu(), c.n_residual, replacement=False, generator=self.generator)
+        return pool[pick.to(pool.device)]
+
+    # ------------------------------------------------------------------ loss
+    def _terms(self, residual_points: torch.Tensor) -> dict[str, torch.Tensor]:
+        c, problem = self.config, self.problem
+        per_point = losses.residual_loss(problem, self.network, residual_points)
+        if c.causal and problem.domain.time is not None:
+            t0, t1 = problem.domain.lows[-1], problem.domain.highs[-1]
+            res, _ = losses.causal_residual_loss(per_point, residual_points[:, -1], t0, t1, c.causal_chunks,
+                                                 c.causal_eps)
+        else:
+            res = per_point.mean()
+        terms = {"residual": res}
+        if self.initial_target is not None:
+            terms["initial"] = losses.initial_loss(problem, self.network, self.points["initial"], self.initial_target)
+        if self.boundary:
+            terms["boundary"] = sum(losses.boundary_loss(problem, self.network, b) for b in self.boundary)
+        return terms
+
+    def _total(self, terms: dict[str, torch.Tensor]) -> torch.Tensor:
+        return sum(self.weights[name] * value for name, value in terms.items())
+
+    def _batch(self) -> torch.Tensor:
+        points, size = self.points["residual"], self.config.batch_size
+        if not size or size >= len(points):
+            return points
+        pick = torch.randperm(len(points), generator=self.generator)[:size]
+        return points[pick.to(points.device)]
+
+    def _balance(self, terms: dict[str, torch.Tensor]) -> None:
+        """Learning-rate annealing: w_i <- a w_i + (1 - a) max|grad L_res| / mean|grad L_i|."""
+        params = [p for p in self.network.parameters() if p.requires_grad]
+
+        def grads(value):
+            g = torch.autograd.grad(value, params, retain_graph=True, allow_unused=True)
+            return torch.cat([x.abs().reshape(-1) for x in g if x is not None])
+
+        ref = grads(terms["residual"]).max()
+        a = self.config.weighting_alpha
+        for name, value in terms.items():
+            if name != "residual":
+                scale = (ref / grads(value).mean().clamp_min(1e-30)).item()
+                self.weights[name] = a * self.weights[name] + (1 - a) * scale
+
+    # ------------------------------------------------------------------ phases
+    def _adam_step(self, k: int) -> dict[str, float]:
+        c = self.config
+        self._resample(k)
+        for group in self.adam.param_groups:
+            group["lr"] = c.lr * c.lr_decay ** (k / c.lr_decay_steps)
+        terms = self._terms(self._batch())
+        if c.weighting == "grad_norm" and k % c.weighting_every == 0:
+            self._balance(terms)
+        loss = self._total(terms)
+        self.adam.zero_grad(set_to_none=True)
+        loss.backward()
+        self.adam.step()
+        return {"loss": loss.item(), **{f"loss_{n}": v.item() for n, v in terms.items()},
+                "lr": self.adam.param_groups[0]["lr"]}
+
+    def _to_dtype(self, dtype: torch.dtype) -> None:
+        self.network.to(dtype)
+        self.dtype = dtype
+        self.points = {k: v.to(dtype) for k, v in self.points.items()}
+        self._rebuild_boundary()
+
+    def _start_lbfgs(self) -> None:
+        c = self.config
+        if c.lbfgs_dtype != "same" and _DTYPES[c.lbfgs_dtype] != self.dtype:
+            self._to_dtype(_DTYPES[c.lbfgs_dtype])
+        self.lbfgs = torch.optim.LBFGS(self.network.parameters(), lr=1.0, max_iter=1, max_eval=25,
+                                       history_size=c.lbfgs_history, tolerance_grad=0.0, tolerance_change=0.0,
+                                       line_search_fn="strong_wolfe")
+
+    def _lbfgs_step(self, k: int) -> dict[str, float]:
+        if self.lbfgs is None:
+            self._start_lbfgs()
+        points = self.points["residual"]
+        last: dict[str, torch.Tensor] = {}
+
+        def closure():
+            self.lbfgs.zero_grad(set_to_none=True)
+            terms = self._terms(points)
+            loss = self._total(terms)
+            loss.backward()
+            last.update(terms, loss=loss.detach())
+            return loss
+
+        self.lbfgs.step(closure)
+        loss = float(last["loss"])
+        self._check_lbfgs(loss, k)
+        return {"loss": loss, **{f"loss_{n}": float(v) for n, v in last.items() if n != "loss"}}
+
+    def _check_lbfgs(self, loss: float, k: int) -> None:
+        """Say why L-BFGS stops: gradient tolerance, stalled loss, or line-search failure."""
+        c = self.config
+        grads = [p.grad for p in self.network.parameters() if p.grad is not None]
+        grad_max = max((g.abs().max().item() for g in grads), default=0.0)
+        history = self._lbfgs_losses
+        history.append(loss)
+        if grad_max <= c.lbfgs_tolerance_grad:
+            self._stop_reason = f"L-BFGS converged at step {k}: max |gradient| {grad_max:.2e} <= {c.lbfgs_tolerance_grad:g}"
+        elif len(history) >= 10 and all(abs(history[-i] - history[-i - 1]) <= c.lbfgs_tolerance_change *
+                                        max(1.0, abs(history[-i])) for i in range(1, 10)):
+            self._stop_reason = (f"L-BFGS stopped at step {k}: loss changed by <= {c.lbfgs_tolerance_change:g} "
+                                 f"(relative) for 10 iterations (line search makes no progress)")
+        elif not math.isfinite(loss):
+            self._stop_reason = f"L-BFGS line search produced a non-finite loss at step {k}"
