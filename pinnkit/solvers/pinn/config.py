@@ -80,8 +80,8 @@ class PINNConfig:
 PROBLEM_DEFAULTS: dict[str, dict[str, Any]] = {
     "heat1d": dict(width=32, depth=3, adam_steps=2000, lbfgs_steps=1000, n_residual=2048),
     "heat2d": dict(width=64, depth=4, adam_steps=3000, lbfgs_steps=1000),
-    "burgers1d": dict(width=32, depth=6, n_residual=8192, adam_steps=3000, lbfgs_steps=6000,
-                      adaptive="rad", adaptive_every=1000),
+    "burgers1d": dict(width=20, depth=8, n_residual=4096, adam_steps=4000, lbfgs_steps=8000,
+                      adaptive="rad", adaptive_every=2000),
     "allen_cahn1d": dict(width=128, depth=4, periodic_harmonics=1, causal=True, causal_eps=1.0,
                          n_residual=8192, adam_steps=20000, lr_decay_steps=2000, lbfgs_steps=0),
     "poisson1d": dict(width=32, depth=3, adam_steps=1000, lbfgs_steps=500, n_residual=256),

@@ -189,8 +189,15 @@ class PINN(Solver):
                                        line_search_fn="strong_wolfe")
 
     def _lbfgs_step(self, k: int) -> dict[str, float]:
+        c = self.config
+        since = k - c.adam_steps
         if self.lbfgs is None:
             self._start_lbfgs()
+        elif c.adaptive == "rad" and since > 0 and since % c.adaptive_every == 0:
+            # new residual points change the objective: restart L-BFGS's curvature history
+            self.points["residual"] = self._rad_points()
+            self._start_lbfgs()
+            self._lbfgs_losses.clear()
         points = self.points["residual"]
         last: dict[str, torch.Tensor] = {}
 
@@ -199,7 +206,7 @@ class PINN(Solver):
             terms = self._terms(points)
             loss = self._total(terms)
             loss.backward()
-            last.update(terms, loss=loss.detach())
+            last.update({k: v.detach() for k, v in terms.items()}, loss=loss.detach())
             return loss
 
         self.lbfgs.step(closure)
