@@ -83,3 +83,17 @@ def test_cli_solve_writes_summary_figure_result_and_refuses_overwrite(tmp_path, 
     assert (out / "solution.png").stat().st_size > 10_000 and (out / "result.pt").is_file()
     assert main(args) == 2
     assert "already holds files; pass --overwrite" in capsys.readouterr().err
+
+
+def test_cli_resume_continues_from_checkpoint(tmp_path):
+    first, second = tmp_path / "a", tmp_path / "b"
+    common = ["solve", "poisson1d", "--set", "adam_steps=60", "--set", "lbfgs_steps=0", "--set", "width=8", "-q"]
+    assert main(common + ["--steps", "30", "--out", str(first)]) == 0
+    assert json.loads((first / "summary.json").read_text())["steps"] == 30
+    assert main(common + ["--resume", str(first), "--out", str(second)]) == 0
+    resumed = json.loads((second / "summary.json").read_text())
+    straight = pinnkit.solve("poisson1d", config=dict(adam_steps=60, lbfgs_steps=0, width=8), progress=False)
+    assert resumed["steps"] == 60
+    # resuming reproduces the uninterrupted run (same points, optimiser state and parameters)
+    assert resumed["rel_l2"] == pytest.approx(straight.errors["rel_l2"], rel=1e-5)
+    assert main(common + ["--resume", str(tmp_path / "nothing"), "--out", str(tmp_path / "c")]) == 2

@@ -78,17 +78,18 @@ class PINNConfig:
 
 # Tuned defaults per problem (benchmarks/pinn_targets.py measures them).
 PROBLEM_DEFAULTS: dict[str, dict[str, Any]] = {
-    "heat1d": dict(width=32, depth=3, adam_steps=2000, lbfgs_steps=1000, n_residual=2048),
+    "heat1d": dict(width=32, depth=3, adam_steps=2000, lbfgs_steps=4000, n_residual=2048),
     "heat2d": dict(width=64, depth=4, adam_steps=3000, lbfgs_steps=1000),
     "burgers1d": dict(width=20, depth=8, n_residual=4096, adam_steps=4000, lbfgs_steps=8000,
                       adaptive="rad", adaptive_every=2000),
-    "allen_cahn1d": dict(width=128, depth=4, periodic_harmonics=1, causal=True, causal_eps=1.0,
-                         n_residual=8192, adam_steps=20000, lr_decay_steps=2000, lbfgs_steps=0),
+    "allen_cahn1d": dict(width=64, depth=4, periodic_harmonics=1, causal=True, causal_eps=1.0, causal_chunks=32,
+                         n_residual=4096, sampling="uniform", resample_every=1, w_initial=100.0,
+                         adam_steps=30000, lr_decay_steps=2000, lbfgs_steps=5000),
     "poisson1d": dict(width=32, depth=3, adam_steps=1000, lbfgs_steps=500, n_residual=256),
     "poisson2d": dict(width=32, depth=3, adam_steps=2000, lbfgs_steps=1000, n_residual=2048),
     "kovasznay": dict(width=50, depth=4, adam_steps=3000, lbfgs_steps=3000, n_residual=2601, n_boundary=400),
-    "lid_driven_cavity": dict(width=64, depth=5, adam_steps=10000, lbfgs_steps=5000, n_residual=8192,
-                              n_boundary=1024),
+    "lid_driven_cavity": dict(width=50, depth=4, adam_steps=4000, lbfgs_steps=3000, n_residual=2601,
+                              n_boundary=800),
 }
 
 
