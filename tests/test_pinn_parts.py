@@ -1,0 +1,58 @@
+"""PINN pieces with exact expectations: causal weights, Neumann normals, RAD, every problem runs."""
+import math
+
+import pytest
+import torch
+
+import pinnkit
+from pinnkit.conditions import Neumann
+from pinnkit.solvers.pinn import losses
+
+
+def test_causal_weights_follow_the_cumulative_loss():
+    per_point = torch.tensor([1.0, 3.0, 0.5, 0.5, 2.0, 2.0], dtype=torch.float64)
+    times = torch.tensor([0.1, 0.2, 0.4, 0.45, 0.8, 0.9], dtype=torch.float64)
+    loss, weights = losses.causal_residual_loss(per_point, times, 0.0, 1.0, chunks=3, eps=0.5)
+    chunk = torch.tensor([2.0, 0.5, 2.0], dtype=torch.float64)  # chunk means
+    expected = torch.exp(-0.5 * torch.tensor([0.0, 2.0, 2.5], dtype=torch.float64))
+    assert torch.allclose(weights, expected, atol=1e-15)
+    assert loss.item() == pytest.approx((expected * chunk).mean().item(), rel=1e-15)
+
+
+def test_neumann_loss_uses_outward_normals():
+    problem = pinnkit.get_problem("poisson2d")
+    # u = x^2 + 3 y: outward du/dn is -0 on x_min, 2 on x_max, -3 on y_min, +3 on y_max
+    model = lambda p: (p[:, 0] ** 2 + 3 * p[:, 1])[:, None]  # noqa: E731
+    exact = {"x_min": 0.0, "x_max": 2.0, "y_min": -3.0, "y_max": 3.0}
+    for face, value in exact.items():
+        bc = Neumann(("u",), lambda p, v=value: torch.full((len(p), 1), v, dtype=p.dtype), where=(face,))
+        pts = problem.domain.sample_boundary(16, where=face, generator=torch.Generator().manual_seed(0),
+                                            dtype=torch.float64)
+        data = losses.boundary_set(problem, bc, pts)
+        assert losses.boundary_loss(problem, model, data).item() < 1e-24, face
+        wrong = Neumann(("u",), lambda p: torch.zeros((len(p), 1), dtype=p.dtype), where=(face,))
+        expected = value**2
+        assert losses.boundary_loss(problem, model, losses.boundary_set(problem, wrong, pts)).item() == \
+            pytest.approx(expected, abs=1e-12)
+
+
+def test_rad_concentrates_points_where_the_residual_is_large():
+    result = pinnkit.solve("burgers1d", config=dict(width=16, depth=3, n_residual=512, adam_steps=400, lbfgs_steps=0, lr=5e-3,
+                                                    adaptive="rad", adaptive_every=200), progress=False, seed=0)
+    from pinnkit.solvers.pinn import PINN
+
+    solver = PINN(result.problem, result.config, torch.device("cpu"), torch.float32, torch.Generator().manual_seed(1))
+    solver.network.load_state_dict(result.model.state_dict())
+    pts = solver._rad_points()
+    uniform = result.problem.domain.sample_interior(512, generator=torch.Generator().manual_seed(2))
+    mean_res = lambda p: losses.residual_loss(result.problem, solver.network, p).mean().item()  # noqa: E731
+    assert mean_res(pts) > 1.5 * mean_res(uniform)
+
+
+@pytest.mark.parametrize("name", pinnkit.list_problems())
+def test_every_problem_runs_a_few_steps(name):
+    config = dict(width=8, depth=2, n_residual=64, n_initial=16, n_boundary=16, adam_steps=3, lbfgs_steps=2)
+    result = pinnkit.solve(name, config=config, progress=False)
+    assert result.status.ok, result.message
+    assert result.steps == 5 and all(math.isfinite(h["loss"]) for h in result.history)
+    assert 0 < result.errors["rel_l2"] < 1e3 and set(result.errors) >= {f"rel_l2_{f}" for f in result.problem.fields}
