@@ -79,7 +79,6 @@ def solve(problem: str | Problem, solver: str = "pinn", config: Mapping[str, Any
         dtype = _DTYPES[check_choice("dtype", dtype, _DTYPES)]
     dtype = dtype or torch.float32
     generator = torch.Generator().manual_seed(int(seed))
-    torch.manual_seed(int(seed))
     instance = solver_cls(problem, cfg, dev, dtype, generator)
     outcome = run(instance, steps=steps, time_budget_s=time_budget_s, progress=progress, callbacks=callbacks,
                   checkpoint_dir=checkpoint_dir, checkpoint_every=checkpoint_every, resume=resume)
