@@ -37,9 +37,8 @@ def run_deepxde(adam: int, lbfgs: int) -> dict | None:
         import deepxde as dde
     except ImportError:
         return None
-    geom = dde.geometry.TimeDomain(0, 0.99)
     space = dde.geometry.Interval(-1, 1)
-    geomtime = dde.geometry.GeometryXTime(space, dde.geometry.TimeDomain(0, 1))
+    geomtime = dde.geometry.GeometryXTime(space, dde.geometry.TimeDomain(0, 0.99))  # as in DeepXDE's example
 
     def pde(x, y):
         dy_x = dde.grad.jacobian(y, x, i=0, j=0)

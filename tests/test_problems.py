@@ -1,5 +1,4 @@
 """Every catalogue problem: its reference satisfies its own PDE and conditions."""
-import math
 
 import numpy as np
 import pytest

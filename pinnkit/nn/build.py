@@ -1,7 +1,6 @@
 """Compose an ansatz network for a problem: normalisation, embeddings, MLP."""
 from __future__ import annotations
 
-import math
 
 import torch
 from torch import nn
