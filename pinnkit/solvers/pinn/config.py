@@ -78,7 +78,7 @@ class PINNConfig:
 
 # Tuned defaults per problem (benchmarks/pinn_targets.py measures them).
 PROBLEM_DEFAULTS: dict[str, dict[str, Any]] = {
-    "heat1d": dict(width=48, depth=4, adam_steps=2000, lbfgs_steps=8000, n_residual=4096),
+    "heat1d": dict(width=48, depth=4, adam_steps=2000, lbfgs_steps=4000, n_residual=4096),
     "heat2d": dict(width=64, depth=4, adam_steps=3000, lbfgs_steps=1000),
     "burgers1d": dict(width=20, depth=8, n_residual=4096, adam_steps=4000, lbfgs_steps=8000,
                       adaptive="rad", adaptive_every=2000),
