@@ -11,9 +11,7 @@ from pinnkit.driver import Callback, run
 from pinnkit.problem import Problem
 from pinnkit.registry import get_problem
 from pinnkit.result import Result, reference_errors
-from pinnkit.solvers.base import Solver
-
-_DTYPES = {"float32": torch.float32, "float64": torch.float64}
+from pinnkit.solvers.base import DTYPES, Solver
 
 
 def _solvers() -> dict[str, type[Solver]]:
@@ -37,12 +35,7 @@ def get_solver(name: str) -> type[Solver]:
 def _resolve_config(solver_cls: type[Solver], problem: Problem, config: Any) -> Any:
     if isinstance(config, solver_cls.Config):
         return config
-    module = __import__(solver_cls.__module__.rsplit(".", 1)[0], fromlist=["default_config"])
-    if hasattr(module, "default_config"):
-        return module.default_config(problem.name, config)
-    from pinnkit.solvers.base import build_config
-
-    return build_config(solver_cls.Config, config)
+    return solver_cls.default_config(problem.name, config)
 
 
 def resolve_device(device: str | torch.device | None) -> torch.device:
@@ -76,7 +69,7 @@ def solve(problem: str | Problem, solver: str = "pinn", config: Mapping[str, Any
     cfg = _resolve_config(solver_cls, problem, config)
     dev = resolve_device(device)
     if isinstance(dtype, str):
-        dtype = _DTYPES[check_choice("dtype", dtype, _DTYPES)]
+        dtype = DTYPES[check_choice("dtype", dtype, DTYPES)]
     dtype = dtype or torch.float32
     generator = torch.Generator().manual_seed(int(seed))
     instance = solver_cls(problem, cfg, dev, dtype, generator)

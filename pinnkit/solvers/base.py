@@ -23,6 +23,9 @@ from pinnkit._validate import suggest
 from pinnkit.problem import Problem
 
 
+DTYPES = {"float32": torch.float32, "float64": torch.float64}
+
+
 def build_config(config_cls: type, values: Mapping[str, Any] | Any | None) -> Any:
     """A ``config_cls`` instance from ``None`` (defaults), an instance, or a mapping of overrides.
 
@@ -77,6 +80,14 @@ class Solver(ABC):
         self.device = device
         self.dtype = dtype
         self.generator = generator
+
+    @classmethod
+    def default_config(cls, problem_name: str, overrides: Mapping[str, Any] | None = None) -> Any:
+        """The configuration for ``problem_name`` with ``overrides`` (unknown keys are errors).
+
+        Solvers with per-problem tuned defaults override this.
+        """
+        return build_config(cls.Config, overrides)
 
     @classmethod
     def check(cls, problem: Problem) -> None:

@@ -9,11 +9,9 @@ import torch
 from pinnkit.conditions import Dirichlet, Neumann
 from pinnkit.nn import build_network
 from pinnkit.problem import Problem
-from pinnkit.solvers.base import Solver
+from pinnkit.solvers.base import DTYPES, Solver
 from pinnkit.solvers.pinn import losses
-from pinnkit.solvers.pinn.config import PINNConfig
-
-_DTYPES = {"float32": torch.float32, "float64": torch.float64}
+from pinnkit.solvers.pinn.config import PINNConfig, default_config
 
 
 class PINN(Solver):
@@ -21,6 +19,10 @@ class PINN(Solver):
 
     name = "pinn"
     Config = PINNConfig
+
+    @classmethod
+    def default_config(cls, problem_name: str, overrides: Mapping[str, Any] | None = None) -> PINNConfig:
+        return default_config(problem_name, overrides)
 
     @classmethod
     def check(cls, problem: Problem) -> None:
@@ -182,8 +184,8 @@ class PINN(Solver):
 
     def _start_lbfgs(self) -> None:
         c = self.config
-        if c.lbfgs_dtype != "same" and _DTYPES[c.lbfgs_dtype] != self.dtype:
-            self._to_dtype(_DTYPES[c.lbfgs_dtype])
+        if c.lbfgs_dtype != "same" and DTYPES[c.lbfgs_dtype] != self.dtype:
+            self._to_dtype(DTYPES[c.lbfgs_dtype])
         self.lbfgs = torch.optim.LBFGS(self.network.parameters(), lr=1.0, max_iter=1, max_eval=25,
                                        history_size=c.lbfgs_history, tolerance_grad=0.0, tolerance_change=0.0,
                                        line_search_fn="strong_wolfe")
