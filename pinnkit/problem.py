@@ -93,7 +93,9 @@ class Problem:
         return self.description.strip().splitlines()[0] if self.description.strip() else self.name
 
     # ------------------------------------------------------------------ residuals
-    def residual(self, fn, points: torch.Tensor) -> torch.Tensor:
-        """PDE residuals of the function ``fn`` (points -> fields) at ``points``: ``(N, n_equations)``."""
-        jet = autodiff.derivatives(fn, points, self.coords, self.fields, self.pde.requires)
+    def residual(self, fn, points: torch.Tensor, method: str = "auto") -> torch.Tensor:
+        """PDE residuals of the function ``fn`` (points -> fields) at ``points``: ``(N, n_equations)``.
+
+        ``method`` picks the derivative kernel (see :func:`pinnkit.autodiff.derivatives`)."""
+        jet = autodiff.derivatives(fn, points, self.coords, self.fields, self.pde.requires, method=method)
         return self.pde.residual(jet)

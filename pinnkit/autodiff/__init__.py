@@ -13,6 +13,7 @@ from typing import Callable, Iterable, Mapping
 import torch
 
 from pinnkit._validate import check_choice
+from pinnkit.autodiff.forward import batch_jet_forward, unsupported_reason
 from pinnkit.autodiff.generic import batch_jet
 from pinnkit.autodiff.nested import batch_jet_nested
 from pinnkit.autodiff.jacobian import parameter_jacobian
@@ -25,7 +26,7 @@ __all__ = [
 ]
 
 
-METHODS = ("auto", "autograd", "func")
+METHODS = ("auto", "forward", "autograd", "func")
 
 
 def derivatives(fn: Callable[[torch.Tensor], torch.Tensor], points: torch.Tensor, coords: Iterable[str],
@@ -38,15 +39,22 @@ def derivatives(fn: Callable[[torch.Tensor], torch.Tensor], points: torch.Tensor
     depends on row n of the input only. Returns a :class:`Jet` of ``(N,)`` tensors on the
     points' device and dtype, differentiable with respect to ``fn``'s parameters.
 
-    ``method``: ``"func"`` (torch.func nested jvp under vmap, the generic oracle),
-    ``"autograd"`` (batched nested autograd), ``"auto"`` (currently ``"autograd"``, the faster
-    on CPU; both agree to rounding, see tests).
+    ``method``: ``"forward"`` (one Taylor-jet pass through a pinnkit network, see
+    :mod:`pinnkit.autodiff.forward`), ``"autograd"`` (batched nested autograd, any callable),
+    ``"func"`` (torch.func nested jvp under vmap, the generic oracle), ``"auto"`` (``"forward"``
+    where the network and the keys allow it, else ``"autograd"``). All agree to rounding (tests).
     """
     check_choice("derivative method", method, METHODS)
     spec = parse_keys(keys, tuple(coords), tuple(fields))
     _check_points(points, spec)
     if method == "func":
         return Jet(batch_jet(fn, points, spec, chunk_size=chunk_size), spec)
+    if method in ("auto", "forward"):
+        reason = unsupported_reason(fn, spec)
+        if reason is None:
+            return Jet(batch_jet_forward(fn, points, spec), spec)
+        if method == "forward":
+            raise ValueError(f"the forward derivative path cannot handle {reason}; use method='autograd'")
     return Jet(batch_jet_nested(fn, points, spec), spec)
 
 

@@ -17,6 +17,9 @@ import torch
 from torch import nn
 from torch.func import functional_call, jacrev, vmap
 
+from pinnkit._validate import check_choice
+from pinnkit.autodiff.fast_jacobian import DEFAULT_BUDGET_BYTES, fast_parameter_jacobian
+from pinnkit.autodiff.forward import unsupported_reason
 from pinnkit.autodiff.generic import point_jet
 from pinnkit.autodiff.jet import Jet
 from pinnkit.autodiff.keys import parse_keys
@@ -30,17 +33,38 @@ def flat_parameters(module: nn.Module) -> tuple[list[str], torch.Tensor]:
     return [n for n, _ in named], torch.cat([p.detach().reshape(-1) for _, p in named])
 
 
+METHODS = ("auto", "forward", "func")
+
+
 def parameter_jacobian(module: nn.Module, points: torch.Tensor, coords: Iterable[str], fields: Iterable[str],
                        keys: Iterable[str] = (), residual: Residual | None = None,
-                       chunk_size: int | None = None) -> torch.Tensor:
+                       chunk_size: int | None = None, method: str = "auto",
+                       budget_bytes: int = DEFAULT_BUDGET_BYTES) -> torch.Tensor:
     """Jacobian of residuals (or of the raw outputs) with respect to the module's parameters.
 
     ``residual`` maps the derivatives named by ``keys`` to a tensor of shape ``(k,)`` per point
     (write it with ``torch.stack(..., dim=-1)`` so it also works batched). Without a residual
     the Jacobian of the ``m`` network outputs is returned. Result: ``(N, k, P)``.
+
+    ``method``: ``"forward"`` (one jet pass and one backward pass per residual component, for
+    networks :func:`pinnkit.autodiff.forward.unsupported_reason` accepts; chunks sized to stay
+    near ``budget_bytes``), ``"func"`` (``vmap(jacrev)``, any module, the oracle), ``"auto"``
+    (``"forward"`` where supported). ``chunk_size`` fixes the points per chunk.
     """
+    check_choice("Jacobian method", method, METHODS)
     coords, fields = tuple(coords), tuple(fields)
     spec = parse_keys(list(keys) if residual is not None else list(fields), coords, fields)
+    reason = unsupported_reason(module, spec)
+    if method == "forward" and reason is not None:
+        raise ValueError(f"the forward Jacobian cannot handle {reason}; use method='func'")
+    if method != "func" and reason is None:
+        return fast_parameter_jacobian(module, points, spec, residual, chunk_size, budget_bytes)
+    return _func_parameter_jacobian(module, points, spec, residual, chunk_size)
+
+
+def _func_parameter_jacobian(module: nn.Module, points: torch.Tensor, spec, residual: Residual | None,
+                             chunk_size: int | None) -> torch.Tensor:
+    fields = spec.fields
     trainable = {n: p.detach() for n, p in module.named_parameters() if p.requires_grad}
     frozen = {n: p.detach() for n, p in module.named_parameters() if not p.requires_grad}
     frozen.update(dict(module.named_buffers()))

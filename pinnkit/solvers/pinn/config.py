@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from pinnkit._validate import check_choice
+from pinnkit.autodiff import METHODS as DERIVATIVE_METHODS
 from pinnkit.domain import SAMPLING_METHODS
 
 ADAPTIVE = ("none", "rad")
@@ -26,6 +27,9 @@ class PINNConfig:
     residual (Wu et al., CMAME 403, 2023); ``batch_size`` > 0 uses mini-batches.
     Optimisation: ``adam_steps`` of Adam (lr decayed by ``lr_decay`` every ``lr_decay_steps``)
     then ``lbfgs_steps`` L-BFGS iterations (strong Wolfe) in ``lbfgs_dtype``.
+    Kernels: ``derivatives`` picks the derivative path (``"auto"``: the one-pass forward jet for
+    pinnkit networks); ``compile=True`` wraps the residual loss in ``torch.compile`` (falls back
+    to eager with a warning where no compiler works).
     """
 
     width: int = 64
@@ -60,8 +64,11 @@ class PINNConfig:
     lbfgs_history: int = 50
     lbfgs_tolerance_grad: float = 1e-10
     lbfgs_tolerance_change: float = 1e-14
+    derivatives: str = "auto"
+    compile: bool = False
 
     def __post_init__(self) -> None:
+        check_choice("derivative method", self.derivatives, DERIVATIVE_METHODS)
         check_choice("sampling method", self.sampling, SAMPLING_METHODS)
         check_choice("adaptive sampling", self.adaptive, ADAPTIVE)
         check_choice("loss weighting", self.weighting, WEIGHTING)

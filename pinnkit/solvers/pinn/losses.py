@@ -43,9 +43,9 @@ def boundary_set(problem: Problem, condition, points: torch.Tensor) -> BoundaryS
     return BoundarySet(condition, points, target, axis, sign)
 
 
-def residual_loss(problem: Problem, model, points: torch.Tensor) -> torch.Tensor:
+def residual_loss(problem: Problem, model, points: torch.Tensor, method: str = "auto") -> torch.Tensor:
     """Per-point squared residual summed over equations: ``(N,)``."""
-    return problem.residual(model, points).pow(2).sum(dim=1)
+    return problem.residual(model, points, method).pow(2).sum(dim=1)
 
 
 def causal_residual_loss(per_point: torch.Tensor, times: torch.Tensor, t0: float, t1: float, chunks: int,
@@ -66,7 +66,7 @@ def initial_loss(problem: Problem, model, points: torch.Tensor, target: torch.Te
     return (model(points)[:, columns] - target).pow(2).sum(dim=1).mean()
 
 
-def boundary_loss(problem: Problem, model, data: BoundarySet) -> torch.Tensor:
+def boundary_loss(problem: Problem, model, data: BoundarySet, method: str = "auto") -> torch.Tensor:
     """Mean squared misfit of one Dirichlet or Neumann condition."""
     fields = data.condition.fields
     if isinstance(data.condition, Dirichlet):
@@ -74,7 +74,7 @@ def boundary_loss(problem: Problem, model, data: BoundarySet) -> torch.Tensor:
         value = model(data.points)[:, columns]
     else:
         keys = [f"{f}_{c}" for f in fields for c in problem.domain.space_names]
-        jet = autodiff.derivatives(model, data.points, problem.coords, problem.fields, keys)
+        jet = autodiff.derivatives(model, data.points, problem.coords, problem.fields, keys, method=method)
         n_space = problem.domain.space_dim
         grads = torch.stack([jet[k] for k in keys], dim=1).reshape(len(data.points), len(fields), n_space)
         picked = grads.gather(2, data.normal_axis.clamp(max=n_space - 1)[:, None, None]

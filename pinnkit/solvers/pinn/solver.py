@@ -6,6 +6,7 @@ from typing import Any, Mapping
 
 import torch
 
+from pinnkit.autodiff.compiled import maybe_compile
 from pinnkit.conditions import Dirichlet, Neumann
 from pinnkit.nn import build_network
 from pinnkit.problem import Problem
@@ -41,7 +42,11 @@ class PINN(Solver):
         self.lbfgs: torch.optim.LBFGS | None = None
         self._lbfgs_losses: list[float] = []
         self._stop_reason: str | None = None
+        self._residual_loss = maybe_compile(self._eager_residual_loss, c.compile)
         self._sample_all()
+
+    def _eager_residual_loss(self, points: torch.Tensor) -> torch.Tensor:
+        return losses.residual_loss(self.problem, self.network, points, self.config.derivatives)
 
     # ------------------------------------------------------------------ interface
     @property
@@ -112,7 +117,7 @@ class PINN(Solver):
         c = self.config
         pool = self.problem.domain.sample_interior(c.n_residual * pool_factor, method="uniform",
                                                    generator=self.generator, device=self.device, dtype=self.dtype)
-        density = torch.cat([losses.residual_loss(self.problem, self.network, chunk).detach().sqrt()
+        density = torch.cat([self._residual_loss(chunk).detach().sqrt()
                              for chunk in pool.split(8192)]) ** k_exp
         prob = density / density.mean() + c_const
         pick = torch.multinomial(prob.cpu(), c.n_residual, replacement=False, generator=self.generator)
@@ -121,7 +126,7 @@ class PINN(Solver):
     # ------------------------------------------------------------------ loss
     def _terms(self, residual_points: torch.Tensor) -> dict[str, torch.Tensor]:
         c, problem = self.config, self.problem
-        per_point = losses.residual_loss(problem, self.network, residual_points)
+        per_point = self._residual_loss(residual_points)
         if c.causal and problem.domain.time is not None:
             t0, t1 = problem.domain.lows[-1], problem.domain.highs[-1]
             res, _ = losses.causal_residual_loss(per_point, residual_points[:, -1], t0, t1, c.causal_chunks,
@@ -132,7 +137,8 @@ class PINN(Solver):
         if self.initial_target is not None:
             terms["initial"] = losses.initial_loss(problem, self.network, self.points["initial"], self.initial_target)
         if self.boundary:
-            terms["boundary"] = sum(losses.boundary_loss(problem, self.network, b) for b in self.boundary)
+            terms["boundary"] = sum(losses.boundary_loss(problem, self.network, b, c.derivatives)
+                                    for b in self.boundary)
         return terms
 
     def _total(self, terms: dict[str, torch.Tensor]) -> torch.Tensor:

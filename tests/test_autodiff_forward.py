@@ -1,0 +1,154 @@
+"""The one-pass forward-jet kernels against nested autograd and torch.func (the oracles)."""
+import itertools
+import warnings
+
+import pytest
+import torch
+
+from pinnkit import autodiff, get_problem, solve
+from pinnkit.autodiff.compiled import maybe_compile
+from pinnkit.autodiff.jacobian import flat_parameters
+from pinnkit.nn import ACTIVATIONS, build_network, impose_initial
+
+ARCHITECTURES = [
+    ("allen_cahn2d", dict(activation="tanh", periodic_harmonics=2)),
+    ("allen_cahn2d", dict(activation="sin", trainable_periodic=4)),
+    ("kovasznay", dict(activation="gelu", fourier_features=6)),
+    ("lid_driven_cavity", dict(activation="softplus")),
+    ("burgers1d", dict(activation="silu", fourier_features=4, periodic_harmonics=3)),
+]
+
+
+def every_key(problem) -> list[str]:
+    coords, fields = problem.coords, problem.fields
+    pairs = itertools.combinations_with_replacement(coords, 2)
+    return [*fields, *coords, *(f"{f}_{c}" for f in fields for c in coords),
+            *(f"{f}_{a}{b}" for f in fields for a, b in pairs)]
+
+
+def network_and_points(name, n=40, **kw):
+    problem = get_problem(name)
+    g = torch.Generator().manual_seed(3)
+    net = build_network(problem, width=12, depth=3, generator=g, dtype=torch.float64, **kw)
+    for p in net.parameters():  # move off the symmetric initialisation (zero biases, unit amplitudes)
+        p.data += 0.3 * torch.randn(p.shape, generator=g, dtype=torch.float64)
+    return problem, net, problem.domain.sample_interior(n, generator=g, dtype=torch.float64)
+
+
+@pytest.mark.parametrize("name, kw", ARCHITECTURES)
+def test_forward_derivatives_match_nested_and_func(name, kw):
+    problem, net, pts = network_and_points(name, **kw)
+    keys = every_key(problem)
+    fast = autodiff.derivatives(net, pts, problem.coords, problem.fields, keys, method="forward")
+    for method in ("autograd", "func"):
+        ref = autodiff.derivatives(net, pts, problem.coords, problem.fields, keys, method=method)
+        for k in keys:
+            scale = 1 + ref[k].abs().max()
+            assert (fast[k] - ref[k]).abs().max() <= 1e-12 * scale, (k, method)
+
+
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+def test_every_activation_second_derivatives(activation):
+    problem, net, pts = network_and_points("heat1d", activation=activation)
+    keys = ["u", "u_x", "u_t", "u_xx", "u_tx", "u_tt"]
+    fast = autodiff.derivatives(net, pts, problem.coords, problem.fields, keys, method="forward")
+    ref = autodiff.derivatives(net, pts, problem.coords, problem.fields, keys, method="autograd")
+    assert max(float((fast[k] - ref[k]).abs().max()) for k in keys) < 1e-12
+
+
+def test_hard_constraint_network_uses_product_rule():
+    problem, net, pts = network_and_points("burgers1d")
+    model = impose_initial(problem, net)
+    keys = ["u", "u_t", "u_x", "u_xx", "u_tx", "u_tt"]
+    fast = autodiff.derivatives(model, pts, problem.coords, problem.fields, keys, method="forward")
+    ref = autodiff.derivatives(model, pts, problem.coords, problem.fields, keys, method="func")
+    assert max(float((fast[k] - ref[k]).abs().max()) for k in keys) < 1e-12
+    t0 = pts.clone()
+    t0[:, 1] = problem.domain.lows[1]
+    u0 = autodiff.derivatives(model, t0, problem.coords, problem.fields, ["u"], method="forward")["u"]
+    assert torch.allclose(u0, problem.initial_condition.value(t0[:, :1]).reshape(-1), atol=1e-14)
+
+
+def test_loss_gradients_match_between_paths():
+    problem, net, pts = network_and_points("burgers1d", n=64)
+    grads = []
+    for method in ("forward", "autograd"):
+        net.zero_grad()
+        problem.residual(net, pts, method).pow(2).mean().backward()
+        grads.append(torch.cat([p.grad.reshape(-1) for p in net.parameters()]))
+    assert (grads[0] - grads[1]).abs().max() < 1e-12 * (1 + grads[1].abs().max())
+
+
+@pytest.mark.parametrize("name, kw", ARCHITECTURES)
+def test_forward_parameter_jacobian_matches_vmap_jacrev(name, kw):
+    problem, net, pts = network_and_points(name, n=24, **kw)
+
+    def residual(jet):
+        return problem.pde.residual(jet)
+
+    args = (net, pts, problem.coords, problem.fields, problem.pde.requires, residual)
+    fast = autodiff.parameter_jacobian(*args, method="forward", chunk_size=7)
+    ref = autodiff.parameter_jacobian(*args, method="func")
+    assert fast.shape == ref.shape == (24, len(problem.pde.equations), flat_parameters(net)[1].numel())
+    assert (fast - ref).abs().max() <= 1e-12 * (1 + ref.abs().max())
+    outputs = autodiff.parameter_jacobian(net, pts, problem.coords, problem.fields, method="forward",
+                                          budget_bytes=1)  # one point per chunk
+    assert (outputs - autodiff.parameter_jacobian(net, pts, problem.coords, problem.fields, method="func")
+            ).abs().max() < 1e-13
+
+
+def test_output_jacobian_is_exact_for_the_last_layer():
+    """d u / d b_last = 1 and d u / d W_last = last hidden activations, exactly."""
+    problem, net, pts = network_and_points("heat1d", n=10)
+    jac = autodiff.parameter_jacobian(net, pts, problem.coords, problem.fields)[:, 0]
+    hidden = net.mlp.act(net.mlp.layers[-2](net.mlp.act(net.mlp.layers[-3](net.mlp.act(
+        net.mlp.layers[0](net.encoding(pts)))))))
+    assert torch.equal(jac[:, -1], torch.ones(10, dtype=torch.float64))
+    assert (jac[:, -13:-1] - hidden).abs().max() < 1e-14
+
+
+def test_auto_falls_back_and_forward_refuses_with_reason():
+    x = torch.linspace(0.1, 1, 5, dtype=torch.float64)[:, None]
+    jet = autodiff.derivatives(lambda p: p**4, x, ("x",), ("u",), ["u_xxx"])  # plain callable, 3rd order
+    assert torch.allclose(jet["u_xxx"], 24 * x[:, 0])
+    with pytest.raises(ValueError, match="forward derivative path cannot handle function"):
+        autodiff.derivatives(lambda p: p**4, x, ("x",), ("u",), ["u_x"], method="forward")
+    problem, net, pts = network_and_points("heat1d", n=5)
+    with pytest.raises(ValueError, match="derivatives of order 3"):
+        autodiff.derivatives(net, pts, problem.coords, problem.fields, ["u_xxx"], method="forward")
+    with pytest.raises(ValueError, match="unknown Jacobian method 'fast'"):
+        autodiff.parameter_jacobian(net, pts, problem.coords, problem.fields, method="fast")
+
+
+def test_maybe_compile_falls_back_with_a_warning():
+    def third(x):  # nested autograd: AOTAutograd cannot compile double backward
+        return autodiff.derivatives(lambda p: p**3, x, ("x",), ("u",), ["u_xx"], method="autograd")["u_xx"]
+
+    fn = maybe_compile(third)
+    x = torch.tensor([[1.0], [2.0]], dtype=torch.float64)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        first = fn(x)
+    assert torch.equal(first, 6 * x[:, 0])
+    assert any("continuing without compilation" in str(w.message) for w in caught)
+    assert torch.equal(fn(x), 6 * x[:, 0])
+    assert maybe_compile(third, enabled=False) is third
+
+
+def test_pinn_training_is_the_same_on_both_paths():
+    cfg = dict(width=20, depth=2, n_residual=512, adam_steps=300, lr=5e-3, lbfgs_steps=60)
+    errors = [solve("heat1d", config={**cfg, "derivatives": d}, dtype="float64", seed=0, progress=False
+                    ).errors["rel_l2"] for d in ("forward", "autograd")]
+    assert errors[0] < 5e-2
+    assert abs(errors[0] - errors[1]) < 1e-6 * errors[1]
+
+
+@pytest.mark.slow
+def test_compiled_pinn_loss_matches_eager():
+    problem, net, pts = network_and_points("burgers1d", n=256)
+
+    def loss(p):
+        return problem.residual(net, p, "forward").pow(2).mean()
+
+    compiled = maybe_compile(loss)
+    assert abs(float(compiled(pts)) - float(loss(pts))) < 1e-12 * float(loss(pts))
