@@ -152,3 +152,28 @@ def test_compiled_pinn_loss_matches_eager():
 
     compiled = maybe_compile(loss)
     assert abs(float(compiled(pts)) - float(loss(pts))) < 1e-12 * float(loss(pts))
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_forward_kernels_on_cuda_match_cpu():
+    problem, net, pts = network_and_points("allen_cahn2d", n=64, trainable_periodic=3)
+    keys = every_key(problem)
+    cpu = autodiff.derivatives(net, pts, problem.coords, problem.fields, keys, method="forward")
+    jac_cpu = autodiff.parameter_jacobian(net, pts, problem.coords, problem.fields, method="forward")
+    net, pts = net.to("cuda"), pts.to("cuda")
+    gpu = autodiff.derivatives(net, pts, problem.coords, problem.fields, keys, method="forward")
+    ref = autodiff.derivatives(net, pts, problem.coords, problem.fields, keys, method="autograd")
+    for k in keys:
+        assert (gpu[k].cpu() - cpu[k]).abs().max() < 1e-12 * (1 + cpu[k].abs().max())
+        assert (gpu[k] - ref[k]).abs().max() < 1e-12 * (1 + ref[k].abs().max())
+    jac = autodiff.parameter_jacobian(net, pts, problem.coords, problem.fields, method="forward")
+    assert (jac.cpu() - jac_cpu).abs().max() < 1e-12
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_compiled_pinn_on_cuda_trains():
+    cfg = dict(width=20, depth=2, n_residual=512, adam_steps=200, lr=5e-3, lbfgs_steps=100, compile=True)
+    result = solve("heat1d", config=cfg, device="cuda", dtype="float32", seed=0, progress=False)
+    assert result.errors["rel_l2"] < 1e-2  # 2.2e-4 on the CPU without compilation

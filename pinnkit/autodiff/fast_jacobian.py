@@ -65,12 +65,17 @@ def fast_parameter_jacobian(module: nn.Module, points: torch.Tensor, spec: Deriv
     if chunk_size is None:
         per_point = (total * 4 + layout.size * 8 * sum(p.shape[0] for _, p in named if p.ndim == 2)) * points.element_size()
         chunk_size = max(1, min(n, budget_bytes // max(per_point, 1)))
-    blocks = [_jacobian_chunk(module, points[i : i + chunk_size], spec, layout, residual, named)
-              for i in range(0, n, chunk_size)]
-    return torch.cat(blocks, dim=0)
+    first = _jacobian_chunk(module, points[:chunk_size], spec, layout, residual, named)
+    if chunk_size >= n:
+        return first
+    jac = first.new_empty(n, *first.shape[1:])
+    jac[:chunk_size] = first
+    for i in range(chunk_size, n, chunk_size):
+        _jacobian_chunk(module, points[i : i + chunk_size], spec, layout, residual, named, out=jac[i : i + chunk_size])
+    return jac
 
 
-def _jacobian_chunk(module, points, spec, layout, residual, named) -> torch.Tensor:
+def _jacobian_chunk(module, points, spec, layout, residual, named, out: torch.Tensor | None = None) -> torch.Tensor:
     n = points.shape[0]
     rec = _Recorder(n)
     with torch.enable_grad():
@@ -87,23 +92,39 @@ def _jacobian_chunk(module, points, spec, layout, residual, named) -> torch.Tens
               for _, p in named if id(p) in rec.linear_records}
     targets = [row for out in layers.values() for row in out]
     targets += [rec.expanded[id(p)] for _, p in named if id(p) in rec.expanded]
-    rows = []
+    sizes = [p.numel() for _, p in named]
+    offsets = [sum(sizes[:i]) for i in range(len(sizes))]
+    jac = points.new_empty(n, r.shape[1], sum(sizes)) if out is None else out  # empty: first touch is costly
     for k in range(r.shape[1]):
         if not r[:, k].requires_grad:
-            rows.append(points.new_zeros(n, sum(p.numel() for _, p in named)))
+            jac[:, k].zero_()
             continue
         grads = torch.autograd.grad(r[:, k].sum(), targets, retain_graph=k + 1 < r.shape[1], allow_unused=True)
-        grads = {id(t): torch.zeros_like(t) if g is None else g for t, g in zip(targets, grads)}
-        cols = []
-        for _, p in named:
+        grads = {id(t): g for t, g in zip(targets, grads)}
+        for (_, p), start, size in zip(named, offsets, sizes):
+            block = jac[:, k, start : start + size]
             if id(p) in rec.expanded:
-                cols.append(grads[id(rec.expanded[id(p)])].reshape(n, -1))
+                _write(block, grads[id(rec.expanded[id(p)])])
                 continue
-            inp, out, _ = rec.linear_records[id(p)]
-            g = [grads[id(row)] for row in out]
-            if p.ndim == 2:  # weight (out, in): sum over jet rows of outer products, per point
-                cols.append(torch.einsum("kno,kni->noi", torch.stack(g), torch.stack(inp)).reshape(n, -1))
-            else:  # bias: enters the value row only
-                cols.append(g[0].reshape(n, -1))
-        rows.append(torch.cat(cols, dim=1))
-    return torch.stack(rows, dim=1)
+            inp, rows, _ = rec.linear_records[id(p)]
+            g = [grads[id(row)] for row in rows]
+            if p.ndim == 1:  # bias: enters the value row only
+                _write(block, g[0])
+                continue
+            block = block.view(n, *p.shape)  # weight (out, in): per point, sum over jet rows of outer products
+            pairs = [(g_row, h_row) for g_row, h_row in zip(g, inp) if g_row is not None]
+            if not pairs:
+                block.zero_()
+            for j, (g_row, h_row) in enumerate(pairs):
+                if j == 0:
+                    torch.mul(g_row.unsqueeze(2), h_row.unsqueeze(1), out=block)
+                else:
+                    block.addcmul_(g_row.unsqueeze(2), h_row.unsqueeze(1))
+    return jac
+
+
+def _write(block: torch.Tensor, grad: torch.Tensor | None) -> None:
+    if grad is None:
+        block.zero_()
+    else:
+        block.copy_(grad.reshape(block.shape))
