@@ -97,6 +97,22 @@ def test_forward_parameter_jacobian_matches_vmap_jacrev(name, kw):
             ).abs().max() < 1e-13
 
 
+def test_jacobian_columns_subset_matches_full():
+    problem, net, pts = network_and_points("allen_cahn2d", n=30, trainable_periodic=4)
+    total = flat_parameters(net)[1].numel()
+    cols = torch.randperm(total, generator=torch.Generator().manual_seed(0))[:57]
+
+    def residual(jet):
+        return problem.pde.residual(jet)
+
+    args = (net, pts, problem.coords, problem.fields, problem.pde.requires, residual)
+    full = autodiff.parameter_jacobian(*args, method="func")
+    part = autodiff.parameter_jacobian(*args, method="forward", columns=cols, chunk_size=11)
+    assert (part - full[..., cols]).abs().max() <= 1e-12 * (1 + full.abs().max())
+    outputs = autodiff.parameter_jacobian(net, pts, problem.coords, problem.fields, columns=cols)
+    assert torch.equal(outputs, autodiff.parameter_jacobian(net, pts, problem.coords, problem.fields)[..., cols])
+
+
 def test_output_jacobian_is_exact_for_the_last_layer():
     """d u / d b_last = 1 and d u / d W_last = last hidden activations, exactly."""
     problem, net, pts = network_and_points("heat1d", n=10)

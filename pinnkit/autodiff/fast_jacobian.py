@@ -56,26 +56,35 @@ class _Recorder(Parameters):
 
 def fast_parameter_jacobian(module: nn.Module, points: torch.Tensor, spec: DerivativeSpec,
                             residual: Residual | None, chunk_size: int | None = None,
-                            budget_bytes: int = DEFAULT_BUDGET_BYTES) -> torch.Tensor:
-    """``J[n, k, p] = d r_k(x_n) / d theta_p`` (or of the raw outputs without ``residual``): ``(N, k, P)``."""
+                            budget_bytes: int = DEFAULT_BUDGET_BYTES,
+                            columns: torch.Tensor | None = None) -> torch.Tensor:
+    """``J[n, k, p] = d r_k(x_n) / d theta_p`` (or of the raw outputs without ``residual``): ``(N, k, P)``.
+
+    ``columns`` (indices into the flat parameters) computes only those columns: ``(N, k, len(columns))``.
+    """
     named = [(name, p) for name, p in module.named_parameters() if p.requires_grad]
-    total = sum(p.numel() for _, p in named)
+    total = sum(p.numel() for _, p in named) if columns is None else len(columns)
     layout = taylor.layout_for(spec.multi_indices)
     n = points.shape[0]
+    if columns is not None:
+        columns = torch.as_tensor(columns, device=points.device).long()
     if chunk_size is None:
-        per_point = (total * 4 + layout.size * 8 * sum(p.shape[0] for _, p in named if p.ndim == 2)) * points.element_size()
+        hidden = sum(p.shape[0] for _, p in named if p.ndim == 2)
+        per_point = (total * 4 + layout.size * 8 * hidden) * points.element_size()
         chunk_size = max(1, min(n, budget_bytes // max(per_point, 1)))
-    first = _jacobian_chunk(module, points[:chunk_size], spec, layout, residual, named)
+    first = _jacobian_chunk(module, points[:chunk_size], spec, layout, residual, named, columns)
     if chunk_size >= n:
         return first
     jac = first.new_empty(n, *first.shape[1:])
     jac[:chunk_size] = first
     for i in range(chunk_size, n, chunk_size):
-        _jacobian_chunk(module, points[i : i + chunk_size], spec, layout, residual, named, out=jac[i : i + chunk_size])
+        _jacobian_chunk(module, points[i : i + chunk_size], spec, layout, residual, named, columns,
+                        out=jac[i : i + chunk_size])
     return jac
 
 
-def _jacobian_chunk(module, points, spec, layout, residual, named, out: torch.Tensor | None = None) -> torch.Tensor:
+def _jacobian_chunk(module, points, spec, layout, residual, named, columns=None,
+                    out: torch.Tensor | None = None) -> torch.Tensor:
     n = points.shape[0]
     rec = _Recorder(n)
     with torch.enable_grad():
@@ -94,13 +103,17 @@ def _jacobian_chunk(module, points, spec, layout, residual, named, out: torch.Te
     targets += [rec.expanded[id(p)] for _, p in named if id(p) in rec.expanded]
     sizes = [p.numel() for _, p in named]
     offsets = [sum(sizes[:i]) for i in range(len(sizes))]
-    jac = points.new_empty(n, r.shape[1], sum(sizes)) if out is None else out  # empty: first touch is costly
+    width = sum(sizes) if columns is None else len(columns)
+    jac = points.new_empty(n, r.shape[1], width) if out is None else out  # empty: first touch is costly
     for k in range(r.shape[1]):
         if not r[:, k].requires_grad:
             jac[:, k].zero_()
             continue
         grads = torch.autograd.grad(r[:, k].sum(), targets, retain_graph=k + 1 < r.shape[1], allow_unused=True)
         grads = {id(t): g for t, g in zip(targets, grads)}
+        if columns is not None:
+            _write_columns(jac[:, k], columns, named, offsets, sizes, rec, grads)
+            continue
         for (_, p), start, size in zip(named, offsets, sizes):
             block = jac[:, k, start : start + size]
             if id(p) in rec.expanded:
@@ -128,3 +141,30 @@ def _write(block: torch.Tensor, grad: torch.Tensor | None) -> None:
         block.zero_()
     else:
         block.copy_(grad.reshape(block.shape))
+
+
+def _write_columns(dest: torch.Tensor, columns: torch.Tensor, named, offsets, sizes, rec: _Recorder,
+                   grads: dict) -> None:
+    """Only the requested columns: weight entry (i, j) is ``sum_k g_k[:, i] h_k[:, j]``."""
+    n = dest.shape[0]
+    dest.zero_()
+    for (_, p), start, size in zip(named, offsets, sizes):
+        where = ((columns >= start) & (columns < start + size)).nonzero().squeeze(1)
+        if where.numel() == 0:
+            continue
+        q = columns[where] - start
+        if id(p) in rec.expanded:
+            g = grads[id(rec.expanded[id(p)])]
+            if g is not None:
+                dest[:, where] = g.reshape(n, -1)[:, q]
+            continue
+        inp, rows, _ = rec.linear_records[id(p)]
+        g = [grads[id(row)] for row in rows]
+        if p.ndim == 1:
+            if g[0] is not None:
+                dest[:, where] = g[0][:, q]
+            continue
+        i, j = q // p.shape[1], q % p.shape[1]
+        terms = [g_row[:, i] * h_row[:, j] for g_row, h_row in zip(g, inp) if g_row is not None]
+        if terms:
+            dest[:, where] = sum(terms)

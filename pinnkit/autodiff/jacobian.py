@@ -39,7 +39,7 @@ METHODS = ("auto", "forward", "func")
 def parameter_jacobian(module: nn.Module, points: torch.Tensor, coords: Iterable[str], fields: Iterable[str],
                        keys: Iterable[str] = (), residual: Residual | None = None,
                        chunk_size: int | None = None, method: str = "auto",
-                       budget_bytes: int = DEFAULT_BUDGET_BYTES) -> torch.Tensor:
+                       budget_bytes: int = DEFAULT_BUDGET_BYTES, columns: torch.Tensor | None = None) -> torch.Tensor:
     """Jacobian of residuals (or of the raw outputs) with respect to the module's parameters.
 
     ``residual`` maps the derivatives named by ``keys`` to a tensor of shape ``(k,)`` per point
@@ -49,7 +49,9 @@ def parameter_jacobian(module: nn.Module, points: torch.Tensor, coords: Iterable
     ``method``: ``"forward"`` (one jet pass and one backward pass per residual component, for
     networks :func:`pinnkit.autodiff.forward.unsupported_reason` accepts; chunks sized to stay
     near ``budget_bytes``), ``"func"`` (``vmap(jacrev)``, any module, the oracle), ``"auto"``
-    (``"forward"`` where supported). ``chunk_size`` fixes the points per chunk.
+    (``"forward"`` where supported). ``chunk_size`` fixes the points per chunk. ``columns``
+    (indices into the flat parameter vector) returns only those columns, ``(N, k, len(columns))``;
+    the forward method then never forms the others (TENG's random parameter subsets).
     """
     check_choice("Jacobian method", method, METHODS)
     coords, fields = tuple(coords), tuple(fields)
@@ -58,8 +60,9 @@ def parameter_jacobian(module: nn.Module, points: torch.Tensor, coords: Iterable
     if method == "forward" and reason is not None:
         raise ValueError(f"the forward Jacobian cannot handle {reason}; use method='func'")
     if method != "func" and reason is None:
-        return fast_parameter_jacobian(module, points, spec, residual, chunk_size, budget_bytes)
-    return _func_parameter_jacobian(module, points, spec, residual, chunk_size)
+        return fast_parameter_jacobian(module, points, spec, residual, chunk_size, budget_bytes, columns)
+    jac = _func_parameter_jacobian(module, points, spec, residual, chunk_size)
+    return jac if columns is None else jac[..., torch.as_tensor(columns, device=jac.device).long()]
 
 
 def _func_parameter_jacobian(module: nn.Module, points: torch.Tensor, spec, residual: Residual | None,
