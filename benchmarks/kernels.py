@@ -12,7 +12,8 @@ allen_cahn1d with 64 x 3 tanh, allen_cahn2d with 128 x 4 tanh) and N points it t
 
 for the methods ``nested`` (batched nested autograd, the baseline for deriv and loss+bwd),
 ``func`` (torch.func jvp/vmap; for ``jac`` vmap(jacrev), the baseline), ``forward`` (the
-one-pass Taylor jet) and, with ``--compile``, ``forward+compile`` (torch.compile of the loss).
+one-pass Taylor jet) and, with ``--compile``, ``forward+compile`` (torch.compile of the loss,
+at the largest N in the compile dtypes only, since each compilation takes 20-60 s).
 Times are the median of repeated runs after a warm-up. ``peak MB``: CUDA's peak allocation,
 or on the CPU (with ``--memory``) the growth of the resident set of a fresh subprocess running
 the measurement once. ``%mm``: the forward-jet algorithm's matmul work (2 N sum(in out) per jet
@@ -148,7 +149,9 @@ def main() -> None:
     parser.add_argument("--jac-sizes", default="4096")
     parser.add_argument("--cases", default=",".join(CASES))
     parser.add_argument("--reps", type=int, default=5)
-    parser.add_argument("--compile", action="store_true", help="also time torch.compile of the forward-jet loss")
+    parser.add_argument("--compile", action="store_true",
+                        help="also time torch.compile of the forward-jet loss (largest N, --compile-dtypes only)")
+    parser.add_argument("--compile-dtypes", default="float32")
     parser.add_argument("--memory", action="store_true", help="CPU: measure peak memory in subprocesses")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--json")
@@ -165,9 +168,10 @@ def main() -> None:
         for case in args.cases.split(","):
             for task, methods in TASK_METHODS.items():
                 sizes = args.jac_sizes if task == "jac" else args.sizes
-                methods = methods + (("forward+compile",) if args.compile and task == "loss+bwd" else ())
                 for n in map(int, sizes.split(",")):
-                    rows += measure(case, n, dtype, dtype_name, task, methods, args)
+                    compiled = (args.compile and task == "loss+bwd" and dtype_name in args.compile_dtypes.split(",")
+                                and n == max(map(int, args.sizes.split(","))))
+                    rows += measure(case, n, dtype, dtype_name, task, methods + ("forward+compile",) * compiled, args)
     columns = ["case", "N", "dtype", "device", "task", "method", "ms", "ratio", "peak MB", "mem ratio", "%mm"]
     print_table(rows, columns)
     write_json(args.json, rows)

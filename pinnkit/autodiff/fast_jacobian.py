@@ -36,11 +36,13 @@ class _Recorder(Parameters):
         self.linear_records: dict[int, tuple[torch.Tensor, torch.Tensor, bool]] = {}  # id(weight) -> (in, out, bias)
         self.expanded: dict[int, torch.Tensor] = {}  # id(param) -> (N, *shape) leaf
 
-    def linear(self, jet: torch.Tensor, layer: nn.Linear) -> torch.Tensor:
+    def linear(self, jet: taylor.TaylorJet, layer: nn.Linear) -> taylor.TaylorJet:
         bias = layer.bias.detach() if layer.bias is not None else None
         out = taylor.affine(jet, layer.weight.detach(), bias)
-        out = [r if r.requires_grad else r.detach().requires_grad_(True) for r in out]
-        self.linear_records[id(layer.weight)] = ([r.detach() for r in jet], out, layer.bias is not None)
+        out = taylor.TaylorJet(*(None if r is None else r if r.requires_grad else r.detach().requires_grad_(True)
+                                 for r in out))
+        inputs = taylor.TaylorJet(*(None if r is None else r.detach() for r in jet))
+        self.linear_records[id(layer.weight)] = (inputs, out, layer.bias is not None)
         if layer.bias is not None:
             self.linear_records[id(layer.bias)] = self.linear_records[id(layer.weight)]
         return out
@@ -99,7 +101,7 @@ def _jacobian_chunk(module, points, spec, layout, residual, named, columns=None,
         raise NotImplementedError(f"the fast Jacobian does not see parameters {missing}")
     layers = {id(rec.linear_records[id(p)][1]): rec.linear_records[id(p)][1]
               for _, p in named if id(p) in rec.linear_records}
-    targets = [row for out in layers.values() for row in out]
+    targets = [part for out in layers.values() for part in out if part is not None]
     targets += [rec.expanded[id(p)] for _, p in named if id(p) in rec.expanded]
     sizes = [p.numel() for _, p in named]
     offsets = [sum(sizes[:i]) for i in range(len(sizes))]
@@ -119,13 +121,12 @@ def _jacobian_chunk(module, points, spec, layout, residual, named, columns=None,
             if id(p) in rec.expanded:
                 _write(block, grads[id(rec.expanded[id(p)])])
                 continue
-            inp, rows, _ = rec.linear_records[id(p)]
-            g = [grads[id(row)] for row in rows]
-            if p.ndim == 1:  # bias: enters the value row only
-                _write(block, g[0])
+            inp, out, _ = rec.linear_records[id(p)]
+            if p.ndim == 1:  # bias: enters the value only
+                _write(block, grads[id(out.value)])
                 continue
             block = block.view(n, *p.shape)  # weight (out, in): per point, sum over jet rows of outer products
-            pairs = [(g_row, h_row) for g_row, h_row in zip(g, inp) if g_row is not None]
+            pairs = _row_pairs(inp, out, grads)
             if not pairs:
                 block.zero_()
             for j, (g_row, h_row) in enumerate(pairs):
@@ -158,13 +159,26 @@ def _write_columns(dest: torch.Tensor, columns: torch.Tensor, named, offsets, si
             if g is not None:
                 dest[:, where] = g.reshape(n, -1)[:, q]
             continue
-        inp, rows, _ = rec.linear_records[id(p)]
-        g = [grads[id(row)] for row in rows]
+        inp, out, _ = rec.linear_records[id(p)]
         if p.ndim == 1:
-            if g[0] is not None:
-                dest[:, where] = g[0][:, q]
+            if grads[id(out.value)] is not None:
+                dest[:, where] = grads[id(out.value)][:, q]
             continue
         i, j = q // p.shape[1], q % p.shape[1]
-        terms = [g_row[:, i] * h_row[:, j] for g_row, h_row in zip(g, inp) if g_row is not None]
+        terms = [g_row[:, i] * h_row[:, j] for g_row, h_row in _row_pairs(inp, out, grads)]
         if terms:
             dest[:, where] = sum(terms)
+
+
+def _row_pairs(inp: taylor.TaylorJet, out: taylor.TaylorJet, grads: dict) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """(gradient of an output row, the input row it came from) for every jet row that has a gradient."""
+    pairs = []
+    for h_part, y_part in zip(inp, out):
+        if y_part is None or grads.get(id(y_part)) is None:
+            continue
+        g_part = grads[id(y_part)]
+        if y_part is out.value:
+            pairs.append((g_part, h_part))
+        else:
+            pairs += list(zip(g_part.unbind(0), h_part.unbind(0)))
+    return pairs

@@ -62,7 +62,7 @@ def unsupported_reason(module, spec: DerivativeSpec | None = None) -> str | None
 class Parameters:
     """Hands parameters to the traversal; :class:`pinnkit.autodiff.fast_jacobian` records through it."""
 
-    def linear(self, jet: torch.Tensor, layer: nn.Linear) -> torch.Tensor:
+    def linear(self, jet: taylor.TaylorJet, layer: nn.Linear) -> taylor.TaylorJet:
         return taylor.affine(jet, layer.weight, layer.bias)
 
     def tensor(self, owner: nn.Module, name: str) -> torch.Tensor:
@@ -70,8 +70,8 @@ class Parameters:
 
 
 def network_jet(module: nn.Module, points: torch.Tensor, layout: JetLayout,
-                params: Parameters | None = None) -> torch.Tensor:
-    """The jet (``K`` tensors ``(N, m)``) of the module's outputs at ``points`` (see :mod:`.taylor`)."""
+                params: Parameters | None = None) -> taylor.TaylorJet:
+    """The jet of the module's outputs at ``points`` (see :mod:`.taylor`)."""
     from pinnkit.nn import HardConstraint
 
     params = params or Parameters()
@@ -79,7 +79,7 @@ def network_jet(module: nn.Module, points: torch.Tensor, layout: JetLayout,
         inner = network_jet(module.network, points, layout, params)
         g = function_jet(module.particular, points, layout)
         d = function_jet(module.distance, points, layout)
-        return [a + b for a, b in zip(g, taylor.product(d, inner, layout))]
+        return taylor.add(g, taylor.product(d, inner, layout))
     jet = _encoding_jet(module.encoding, taylor.seed(points, layout), layout, params)
     mlp, act = module.mlp, _activation(module.mlp.act)
     for layer in mlp.layers[:-1]:
@@ -87,40 +87,39 @@ def network_jet(module: nn.Module, points: torch.Tensor, layout: JetLayout,
     return params.linear(jet, mlp.layers[-1])
 
 
-def _encoding_jet(enc, jet: torch.Tensor, layout: JetLayout, params: Parameters) -> torch.Tensor:
+def _encoding_jet(enc, jet: taylor.TaylorJet, layout: JetLayout, params: Parameters) -> taylor.TaylorJet:
     from pinnkit.nn.embeddings import TrainablePeriodicEmbedding
 
-    low, high = enc.normalize.lows.to(jet[0].dtype), enc.normalize.highs.to(jet[0].dtype)
+    low, high = enc.normalize.lows.to(jet.value.dtype), enc.normalize.highs.to(jet.value.dtype)
     jet = taylor.add_to_value(taylor.scale(jet, 2 / (high - low)), -2 * low / (high - low) - 1)
     parts = []
     if enc.periodic is not None:
         emb = enc.periodic
         cols = enc.periodic_cols
         if isinstance(emb, TrainablePeriodicEmbedding):
-            theta = taylor.rowwise(jet, lambda r: (r[..., cols] * emb.omega).unsqueeze(-1).expand(*r.shape[:-1],
-                                                                                               len(cols), emb.m))
+            theta = jet.map(lambda r: (r[..., cols] * emb.omega).unsqueeze(-1).expand(*r.shape[:-1], len(cols),
+                                                                                      emb.m))
             theta = taylor.add_to_value(theta, params.tensor(emb, "phase"))
             wave = taylor.scale(taylor.elementwise(theta, layout, taylor.d_cos), params.tensor(emb, "amplitude"))
-            parts.append(taylor.rowwise(taylor.add_to_value(wave, params.tensor(emb, "offset")),
-                                        lambda r: r.flatten(-2)))
+            parts.append(taylor.add_to_value(wave, params.tensor(emb, "offset")).map(lambda r: r.flatten(-2)))
         else:
-            harmonics = emb.harmonics.to(jet[0].dtype)
-            theta = taylor.rowwise(jet, lambda r: (r[..., cols] * emb.omega).unsqueeze(-1) * harmonics)
+            harmonics = emb.harmonics.to(jet.value.dtype)
+            theta = jet.map(lambda r: (r[..., cols] * emb.omega).unsqueeze(-1) * harmonics)
             waves = taylor.cat([taylor.elementwise(theta, layout, taylor.d_cos),
                                 taylor.elementwise(theta, layout, taylor.d_sin)])
-            parts.append(taylor.rowwise(waves, lambda r: r.flatten(-2)))
+            parts.append(waves.map(lambda r: r.flatten(-2)))
     if enc.plain_cols:
-        x = taylor.rowwise(jet, lambda r: r[..., enc.plain_cols])
+        x = jet.map(lambda r: r[..., enc.plain_cols])
         if enc.fourier is not None:
-            z = taylor.rowwise(x, lambda r: torch.matmul(r, enc.fourier.B))
+            z = x.map(lambda r: torch.matmul(r, enc.fourier.B))
             x = taylor.cat([taylor.elementwise(z, layout, taylor.d_cos), taylor.elementwise(z, layout, taylor.d_sin)])
         parts.append(x)
-    return taylor.cat(parts) if len(parts) > 1 else parts[0]
+    return taylor.cat(parts)
 
 
 def function_jet(fn: Callable[[torch.Tensor], torch.Tensor], points: torch.Tensor,
-                 layout: JetLayout) -> torch.Tensor:
-    """Jet (``K`` tensors ``(N, m)``) of a parameter-free pointwise function, by nested autograd."""
+                 layout: JetLayout) -> taylor.TaylorJet:
+    """Jet of a parameter-free pointwise function ``(N, d) -> (N, m)``, by nested autograd."""
     x = points.detach().requires_grad_(True)
     with torch.enable_grad():
         out = fn(x)
@@ -131,7 +130,10 @@ def function_jet(fn: Callable[[torch.Tensor], torch.Tensor], points: torch.Tenso
             rows.append([g[:, axis] for g in grads])
         for a, b in layout.pairs:
             rows.append([_grad(g[:, layout.dirs[a]], x)[:, layout.dirs[b]] for g in grads])
-    return [torch.stack(r, dim=-1).detach() for r in rows]
+    rows = [torch.stack(r, dim=-1).detach() for r in rows]
+    d = len(layout.dirs)
+    return taylor.TaylorJet(rows[0], torch.stack(rows[1 : 1 + d]) if d else None,
+                            torch.stack(rows[1 + d :]) if layout.pairs else None)
 
 
 def _grad(y: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
@@ -141,7 +143,7 @@ def _grad(y: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     return torch.zeros_like(x) if g is None else g
 
 
-def values_from_jet(jet: torch.Tensor, points: torch.Tensor, spec: DerivativeSpec,
+def values_from_jet(jet: taylor.TaylorJet, points: torch.Tensor, spec: DerivativeSpec,
                     layout: JetLayout) -> dict[str, torch.Tensor]:
     """The ``(N,)`` tensors named by ``spec`` read off a stacked jet."""
     out = {}
@@ -149,11 +151,13 @@ def values_from_jet(jet: torch.Tensor, points: torch.Tensor, spec: DerivativeSpe
         if p.field < 0:
             out[p.key] = points[:, p.axes[0]]
         elif not p.axes:
-            out[p.key] = jet[0][:, p.field]
+            out[p.key] = jet.value[:, p.field]
         elif len(p.axes) == 1:
-            out[p.key] = jet[layout.first_row(p.axes[0])][:, p.field]
+            out[p.key] = jet.first[layout.first_index(p.axes[0]), :, p.field]
+        elif jet.second is None:  # a network that is affine in its inputs
+            out[p.key] = torch.zeros_like(jet.value[:, p.field])
         else:
-            out[p.key] = jet[layout.second_row(*p.axes)][:, p.field]
+            out[p.key] = jet.second[layout.second_index(*p.axes), :, p.field]
     return out
 
 

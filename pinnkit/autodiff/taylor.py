@@ -1,25 +1,26 @@
 """Second-order Taylor jets pushed forward through a network in one pass.
 
-A jet of a hidden tensor ``h(x)`` (shape ``(N, w)``) over input directions ``dirs`` and
-second-order pairs ``pairs`` is a list ``S`` of ``K = 1 + len(dirs) + len(pairs)`` tensors
-shaped like ``h`` (a list, not one stacked tensor: slicing a stacked tensor costs a zero-filled
-gradient per slice in the backward pass, which measured 30% of the time):
+The jet of a hidden tensor ``h(x)`` (shape ``(N, w)``) over input directions ``dirs`` and
+second-order pairs ``pairs`` is a :class:`TaylorJet` of three tensors:
 
-    S[0] = h,   S[1 + i] = dh/dx_{dirs[i]},   S[1 + D + q] = d2h/dx_a dx_b  for (a, b) = pairs[q].
+    value = h  (N, w),   first[i] = dh/dx_{dirs[i]}  (D, N, w),   second[q] = d2h/dx_a dx_b  (Q, N, w)
 
-Rules (chain rule to second order; Li et al. 2023, "Forward Laplacian", generalised from the
-trace to individual pairs, which is second-order Taylor mode, Griewank & Walther 2008, ch. 13):
+for ``(a, b) = pairs[q]``; ``second`` is ``None`` while it is identically zero (before the
+first nonlinearity). Rules (chain rule to second order; Li et al. 2023, "Forward Laplacian",
+generalised from the trace to individual pairs, i.e. second-order Taylor mode, Griewank &
+Walther 2008, ch. 13):
 
-* affine ``y = h W^T + b``:  every component is multiplied by ``W^T``; ``b`` enters ``S[0]`` only;
+* affine ``y = h W^T + b``:  every part is multiplied by ``W^T``; ``b`` enters ``value`` only;
 * elementwise ``y = f(h)``: ``y = f(h)``, ``y_i = f'(h) h_i``, ``y_ab = f'(h) h_ab + f''(h) h_a h_b``.
 
-Only the directions and pairs a residual asks for are propagated, so ``u_t, u_x, u_xx`` costs
-``K = 4`` stacked rows per layer instead of nested backward passes.
+Only the directions and pairs a residual asks for are propagated (``u_t, u_x, u_xx``: D = 2,
+Q = 1). The derivative parts are stacked so each rule is one kernel whatever D and Q are: the
+eager cost is set by the number of kernels for narrow networks, by memory traffic for wide ones.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import torch
 
@@ -28,7 +29,7 @@ ElementwiseDerivatives = Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tens
 
 @dataclass(frozen=True)
 class JetLayout:
-    """Which rows of a stacked jet hold what: input columns ``dirs``, pairs of positions in ``dirs``."""
+    """What a jet holds: derivatives along input columns ``dirs`` and pairs of positions in ``dirs``."""
 
     dirs: tuple[int, ...]
     pairs: tuple[tuple[int, int], ...]  # positions into dirs, a <= b
@@ -37,12 +38,12 @@ class JetLayout:
     def size(self) -> int:
         return 1 + len(self.dirs) + len(self.pairs)
 
-    def first_row(self, axis: int) -> int:
-        return 1 + self.dirs.index(axis)
+    def first_index(self, axis: int) -> int:
+        return self.dirs.index(axis)
 
-    def second_row(self, axis_a: int, axis_b: int) -> int:
+    def second_index(self, axis_a: int, axis_b: int) -> int:
         a, b = sorted((self.dirs.index(axis_a), self.dirs.index(axis_b)))
-        return 1 + len(self.dirs) + self.pairs.index((a, b))
+        return self.pairs.index((a, b))
 
 
 def layout_for(multi_indices) -> JetLayout:
@@ -55,63 +56,109 @@ def layout_for(multi_indices) -> JetLayout:
 Rows = list  # a jet: K tensors of equal shape, row order as in :class:`JetLayout`
 
 
-def seed(points: torch.Tensor, layout: JetLayout) -> Rows:
+class TaylorJet(NamedTuple):
+    value: torch.Tensor
+    first: torch.Tensor | None  # (D, ...) or None when D = 0
+    second: torch.Tensor | None  # (Q, ...) or None when Q = 0 or identically zero
+
+    def map(self, fn: Callable[[torch.Tensor], torch.Tensor]) -> "TaylorJet":
+        """Apply a map that is linear in its argument and acts on trailing axes (indexing, reshaping, matmul)."""
+        return TaylorJet(fn(self.value), _maybe(fn, self.first), _maybe(fn, self.second))
+
+
+def _maybe(fn, x):
+    return None if x is None else fn(x)
+
+
+def seed(points: torch.Tensor, layout: JetLayout) -> TaylorJet:
     """The jet of the identity map: value ``x``, unit first derivatives, zero second derivatives."""
     n, d = points.shape
-    rows = [points]
-    for axis in layout.dirs:
-        e = torch.zeros(1, d, dtype=points.dtype, device=points.device)
-        e[0, axis] = 1
-        rows.append(e.expand(n, d))
-    zero = points.new_zeros(1, d).expand(n, d)
-    return rows + [zero] * len(layout.pairs)
+    first = None
+    if layout.dirs:
+        eye = torch.zeros(len(layout.dirs), 1, d, dtype=points.dtype, device=points.device)
+        for i, axis in enumerate(layout.dirs):
+            eye[i, 0, axis] = 1
+        first = eye.expand(-1, n, -1)
+    return TaylorJet(points, first, None)
 
 
-def rowwise(jet: Rows, fn) -> Rows:
-    """Apply a map that is linear in its argument (indexing, reshaping, matmul) to every row."""
-    return [fn(row) for row in jet]
+def cat(jets: list[TaylorJet], dim: int = -1) -> TaylorJet:
+    """Concatenate several jets' features (``dim`` counted from the end)."""
+    if len(jets) == 1:
+        return jets[0]
+    value = torch.cat([j.value for j in jets], dim=dim)
+    first = None if jets[0].first is None else torch.cat([j.first for j in jets], dim=dim)
+    seconds = [j.second for j in jets]
+    if all(s is None for s in seconds):
+        second = None
+    else:
+        like = next(s for s in seconds if s is not None)
+        second = torch.cat([s if s is not None else like.new_zeros(*like.shape[:-1], j.value.shape[-1])
+                            for s, j in zip(seconds, jets)], dim=dim)
+    return TaylorJet(value, first, second)
 
 
-def cat(jets: list[Rows], dim: int = -1) -> Rows:
-    """Concatenate several jets' features row by row."""
-    return [torch.cat(rows, dim=dim) for rows in zip(*jets)]
+def affine(jet: TaylorJet, weight: torch.Tensor, bias: torch.Tensor | None = None) -> TaylorJet:
+    """``y = h W^T + b`` on every part (``b`` on the value only). ``weight``: ``(out, in)``."""
+    wt = weight.transpose(-1, -2)
+    return TaylorJet(torch.nn.functional.linear(jet.value, weight, bias), _maybe(lambda r: r @ wt, jet.first),
+                     _maybe(lambda r: r @ wt, jet.second))
 
 
-def affine(jet: Rows, weight: torch.Tensor, bias: torch.Tensor | None = None) -> Rows:
-    """``y = h W^T + b`` on every row (``b`` on the value only). ``weight``: ``(out, in)``."""
-    return [torch.nn.functional.linear(jet[0], weight, bias)] + [torch.nn.functional.linear(r, weight) for r in jet[1:]]
+def add_to_value(jet: TaylorJet, shift: torch.Tensor | float) -> TaylorJet:
+    """Add ``shift`` (broadcast against the value) to the value only."""
+    return jet._replace(value=jet.value + shift)
 
 
-def add_to_value(jet: Rows, shift: torch.Tensor | float) -> Rows:
-    """Add ``shift`` (broadcast against one row) to the value row only."""
-    return [jet[0] + shift] + list(jet[1:])
+def scale(jet: TaylorJet, factor: torch.Tensor | float) -> TaylorJet:
+    """Multiply every part by a point-independent ``factor`` (or one per point, broadcast on the last axes)."""
+    return jet.map(lambda r: r * factor)
 
 
-def scale(jet: Rows, factor: torch.Tensor | float) -> Rows:
-    """Multiply every row by a point-independent ``factor`` (broadcast on the last axes)."""
-    return [r * factor for r in jet]
-
-
-def elementwise(jet: Rows, layout: JetLayout, derivatives: ElementwiseDerivatives) -> Rows:
+def elementwise(jet: TaylorJet, layout: JetLayout, derivatives: ElementwiseDerivatives) -> TaylorJet:
     """``y = f(h)`` elementwise, given ``derivatives(h) = (f(h), f'(h), f''(h))``."""
-    f0, f1, f2 = derivatives(jet[0])
-    d = len(layout.dirs)
-    first = jet[1 : 1 + d]
-    out = [f0] + [f1 * r for r in first]
-    for (a, b), second in zip(layout.pairs, jet[1 + d :]):
-        out.append(f1 * second + f2 * (first[a] * first[b]))
-    return out
+    f0, f1, f2 = derivatives(jet.value)
+    if jet.first is None:
+        return TaylorJet(f0, None, None)
+    first = f1 * jet.first
+    second = None
+    if layout.pairs:
+        curvature = f2 * pair_products(jet.first, jet.first, layout)
+        second = curvature if jet.second is None else torch.addcmul(curvature, f1, jet.second)
+    return TaylorJet(f0, first, second)
 
 
-def product(left: Rows, right: Rows, layout: JetLayout) -> Rows:
-    """Jet of ``l * r`` (Leibniz rule to second order), shapes broadcast per row."""
-    d = len(layout.dirs)
-    lf, rf = left[1 : 1 + d], right[1 : 1 + d]
-    out = [left[0] * right[0]] + [a * right[0] + left[0] * b for a, b in zip(lf, rf)]
-    for q, (a, b) in enumerate(layout.pairs):
-        ls, rs = left[1 + d + q], right[1 + d + q]
-        out.append(ls * right[0] + left[0] * rs + lf[a] * rf[b] + lf[b] * rf[a])
-    return out
+def product(left: TaylorJet, right: TaylorJet, layout: JetLayout) -> TaylorJet:
+    """Jet of ``l * r`` (Leibniz rule to second order), shapes broadcast."""
+    value = left.value * right.value
+    if left.first is None:
+        return TaylorJet(value, None, None)
+    first = left.first * right.value + left.value * right.first
+    second = None
+    if layout.pairs:
+        second = pair_products(left.first, right.first, layout) + pair_products(right.first, left.first, layout)
+        if left.second is not None:
+            second = second + left.second * right.value
+        if right.second is not None:
+            second = second + left.value * right.second
+    return TaylorJet(value, first, second)
+
+
+def add(left: TaylorJet, right: TaylorJet) -> TaylorJet:
+    """Jet of ``l + r``."""
+    def plus(a, b):
+        return b if a is None else a if b is None else a + b
+
+    return TaylorJet(left.value + right.value, plus(left.first, right.first), plus(left.second, right.second))
+
+
+def pair_products(left: torch.Tensor, right: torch.Tensor, layout: JetLayout) -> torch.Tensor:
+    """``left[a] * right[b]`` for every pair, ``(Q, ...)``, with as few kernels as the pairs allow."""
+    a = [p[0] for p in layout.pairs]
+    b = [p[1] for p in layout.pairs]
+    if a == b and a == list(range(a[0], a[0] + len(a))):  # diagonal run, e.g. xx, yy: one product
+        return left[a[0] : a[0] + len(a)] * right[a[0] : a[0] + len(a)]
+    return torch.stack([left[i] * right[j] for i, j in zip(a, b)])
 
 
 # Elementwise functions with their first and second derivatives ---------------------------------
