@@ -14,7 +14,8 @@ for the methods ``nested`` (batched nested autograd, the baseline for deriv and 
 ``func`` (torch.func jvp/vmap; for ``jac`` vmap(jacrev), the baseline), ``forward`` (the
 one-pass Taylor jet) and, with ``--compile``, ``forward+compile`` (torch.compile of the loss,
 at the largest N in the compile dtypes only, since each compilation takes 20-60 s).
-Times are the median of repeated runs after a warm-up. ``peak MB``: CUDA's peak allocation,
+Times are medians over ``--reps`` runs after a warm-up, the methods interleaved run by run
+(so a change in machine load hits all methods alike). ``peak MB``: CUDA's peak allocation,
 or on the CPU (with ``--memory``) the growth of the resident set of a fresh subprocess running
 the measurement once. ``%mm``: the forward-jet algorithm's matmul work (2 N sum(in out) per jet
 row, x3 with backward, plus the per-point outer products of ``jac``) divided by the time, as a
@@ -178,28 +179,36 @@ def main() -> None:
 
 
 def measure(case, n, dtype, dtype_name, task, methods, args) -> list[dict]:
+    """Time the methods interleaved (rep by rep), so a change in machine load hits all alike."""
     problem, net, points = setup(case, n, dtype, args.device)
     rate = matmul_rate(n, CASES[case][0], dtype, args.device)
     work = nominal_flops(task, problem, net, n)
-    rows = []
+    fns, peaks = {}, {}
     for method in methods:
         fn = task_fn(task, method, problem, net, points)
-        peak = None
         if args.device == "cuda":
             torch.cuda.empty_cache()
             torch.cuda.reset_peak_memory_stats()
             base = torch.cuda.memory_allocated()
         try:
-            seconds = median_time(fn, args.device, args.reps)
+            median_time(fn, args.device, reps=1, warmup=2)
         except Exception as exc:  # a failing method (e.g. no compiler) is reported, not fatal
             print(f"{case} {task} {method}: failed: {type(exc).__name__}: {str(exc)[:200]}", file=sys.stderr)
             continue
+        fns[method] = fn
         if args.device == "cuda":
-            peak = (torch.cuda.max_memory_allocated() - base) / 2**20
+            peaks[method] = (torch.cuda.max_memory_allocated() - base) / 2**20
         elif args.memory and method != "forward+compile":
-            peak = peak_memory_subprocess([case, str(n), dtype_name, task, method])
+            peaks[method] = peak_memory_subprocess([case, str(n), dtype_name, task, method])
+    times: dict[str, list[float]] = {m: [] for m in fns}
+    for _ in range(args.reps):
+        for method, fn in fns.items():
+            times[method].append(median_time(fn, args.device, reps=1, warmup=0))
+    rows = []
+    for method in fns:
+        seconds = statistics.median(times[method])
         rows.append(dict(case=case, N=n, dtype=dtype_name, device=args.device, task=task, method=method,
-                         ms=seconds * 1e3, **{"peak MB": peak, "%mm": 100 * work / seconds / rate}))
+                         ms=seconds * 1e3, **{"peak MB": peaks.get(method), "%mm": 100 * work / seconds / rate}))
         print(f"  {case} N={n} {dtype_name} {task} {method}: {seconds * 1e3:.1f} ms", file=sys.stderr)
     base = next((r for r in rows if r["method"] == BASELINE[task]), None)
     for r in rows:
