@@ -49,6 +49,24 @@ def test_rad_concentrates_points_where_the_residual_is_large():
     assert mean_res(pts) > 1.5 * mean_res(uniform)
 
 
+def test_rar_d_adds_points_where_the_residual_is_large():
+    config = dict(width=16, depth=3, n_residual=512, adam_steps=300, lbfgs_steps=0, lr=5e-3, adaptive="rar-d",
+                  adaptive_every=100, adaptive_points=64)
+    from pinnkit.solvers.pinn import PINN
+
+    problem = pinnkit.get_problem("burgers1d")
+    solver = PINN(problem, PINN.default_config("burgers1d", config), torch.device("cpu"), torch.float32,
+                  torch.Generator().manual_seed(0))
+    for k in range(300):
+        solver.step(k)
+    assert len(solver.points["residual"]) == 512 + 2 * 64  # adapted at steps 100 and 200
+    solver._adapt()
+    added = solver.points["residual"][512 + 128:]
+    uniform = problem.domain.sample_interior(256, generator=torch.Generator().manual_seed(2))
+    mean_res = lambda p: losses.residual_loss(problem, solver.network, p).mean().item()  # noqa: E731
+    assert len(added) == 64 and mean_res(added) > 2 * mean_res(uniform)  # RAD (k=1, c=1) gives ~1.5x
+
+
 @pytest.mark.parametrize("name", pinnkit.list_problems())
 def test_every_problem_runs_a_few_steps(name):
     config = dict(width=8, depth=2, n_residual=64, n_initial=16, n_boundary=16, adam_steps=3, lbfgs_steps=2)

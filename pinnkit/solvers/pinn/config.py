@@ -8,7 +8,7 @@ from pinnkit._validate import check_choice
 from pinnkit.autodiff import METHODS as DERIVATIVE_METHODS
 from pinnkit.domain import SAMPLING_METHODS
 
-ADAPTIVE = ("none", "rad")
+ADAPTIVE = ("none", "rad", "rar-d")
 WEIGHTING = ("fixed", "grad_norm")
 
 
@@ -23,8 +23,10 @@ class PINNConfig:
     Perdikaris, SIAM J. Sci. Comput. 43, 2021); ``causal=True`` weights residuals of time chunk
     i by exp(-causal_eps * sum_{j<i} L_j) (Wang, Sankaran & Perdikaris, CMAME 421, 2024).
     Points: ``n_residual`` collocation points by ``sampling``, resampled every
-    ``resample_every`` steps (0: fixed); ``adaptive="rad"`` redraws them in proportion to the
-    residual (Wu et al., CMAME 403, 2023); ``batch_size`` > 0 uses mini-batches.
+    ``resample_every`` steps (0: fixed); every ``adaptive_every`` steps ``adaptive="rad"`` redraws
+    them with density ~ |r| / mean|r| + 1, ``adaptive="rar-d"`` adds ``adaptive_points`` (0:
+    n_residual / 10) drawn with density ~ r^2 (Wu et al., CMAME 403, 2023); ``batch_size`` > 0
+    uses mini-batches.
     Optimisation: ``adam_steps`` of Adam (lr decayed by ``lr_decay`` every ``lr_decay_steps``)
     then ``lbfgs_steps`` L-BFGS iterations (strong Wolfe) in ``lbfgs_dtype``.
     Kernels: ``derivatives`` picks the derivative path (``"auto"``: the one-pass forward jet for
@@ -45,6 +47,7 @@ class PINNConfig:
     resample_every: int = 0
     adaptive: str = "none"
     adaptive_every: int = 1000
+    adaptive_points: int = 0
     batch_size: int = 0
     w_residual: float = 1.0
     w_initial: float = 10.0
@@ -79,6 +82,8 @@ class PINNConfig:
             minimum = 0 if name in ("adam_steps", "lbfgs_steps") else 1
             if value < minimum:
                 raise ValueError(f"config {name} must be >= {minimum}, got {value}")
+        if self.adaptive_points < 0:
+            raise ValueError(f"config adaptive_points must be >= 0, got {self.adaptive_points}")
         if self.lr <= 0 or not 0 < self.lr_decay <= 1:
             raise ValueError(f"need lr > 0 and 0 < lr_decay <= 1, got lr={self.lr}, lr_decay={self.lr_decay}")
 

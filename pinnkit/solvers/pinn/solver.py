@@ -106,21 +106,33 @@ class PINN(Solver):
 
     def _resample(self, k: int) -> None:
         c = self.config
-        if c.adaptive == "rad" and k > 0 and k % c.adaptive_every == 0:
-            self.points["residual"] = self._rad_points()
+        if c.adaptive != "none" and k > 0 and k % c.adaptive_every == 0:
+            self._adapt()
         elif c.resample_every and k > 0 and k % c.resample_every == 0:
             kw = dict(method=c.sampling, generator=self.generator, device=self.device, dtype=self.dtype)
             self.points["residual"] = self.problem.domain.sample_interior(c.n_residual, **kw)
 
-    def _rad_points(self, pool_factor: int = 8, k_exp: float = 1.0, c_const: float = 1.0) -> torch.Tensor:
-        """Residual-based adaptive distribution: p(x) ~ |r|^k / mean|r|^k + c (Wu et al. 2023)."""
+    def _adapt(self) -> None:
+        """RAD replaces the residual points; RAR-D adds ``adaptive_points`` where the residual is large."""
         c = self.config
-        pool = self.problem.domain.sample_interior(c.n_residual * pool_factor, method="uniform",
+        if c.adaptive == "rad":
+            self.points["residual"] = self._rad_points()
+        else:
+            extra = self._rad_points(c.adaptive_points or max(1, c.n_residual // 10), k_exp=2.0, c_const=0.0)
+            self.points["residual"] = torch.cat([self.points["residual"], extra])
+
+    def _rad_points(self, count: int | None = None, k_exp: float = 1.0, c_const: float = 1.0,
+                    pool_factor: int = 8) -> torch.Tensor:
+        """Draw ``count`` points with p(x) ~ |r|^k / mean|r|^k + c from a uniform pool (Wu et al. 2023:
+        RAD uses k = 1, c = 1; RAR-D k = 2, c = 0)."""
+        c = self.config
+        count = count or c.n_residual
+        pool = self.problem.domain.sample_interior(max(count, c.n_residual) * pool_factor, method="uniform",
                                                    generator=self.generator, device=self.device, dtype=self.dtype)
         density = torch.cat([self._residual_loss(chunk).detach().sqrt()
                              for chunk in pool.split(8192)]) ** k_exp
         prob = density / density.mean() + c_const
-        pick = torch.multinomial(prob.cpu(), c.n_residual, replacement=False, generator=self.generator)
+        pick = torch.multinomial(prob.cpu(), count, replacement=False, generator=self.generator)
         return pool[pick.to(pool.device)]
 
     # ------------------------------------------------------------------ loss
@@ -201,9 +213,9 @@ class PINN(Solver):
         since = k - c.adam_steps
         if self.lbfgs is None:
             self._start_lbfgs()
-        elif c.adaptive == "rad" and since > 0 and since % c.adaptive_every == 0:
+        elif c.adaptive != "none" and since > 0 and since % c.adaptive_every == 0:
             # new residual points change the objective: restart L-BFGS's curvature history
-            self.points["residual"] = self._rad_points()
+            self._adapt()
             self._start_lbfgs()
             self._lbfgs_losses.clear()
         points = self.points["residual"]
