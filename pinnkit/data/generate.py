@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import numpy as np
 
@@ -50,8 +50,8 @@ def _terms(family: str, params: Mapping[str, float]):
     return diffusion_reaction_terms(params["nu"], params["rho"])
 
 
-def solve_sample(family: str, ic, params: Mapping[str, float], nx: int, t: np.ndarray, min_modes: int | None = None,
-                 dt: float | None = None) -> np.ndarray:
+def solve_sample(family: str, ic: Callable[[np.ndarray], np.ndarray], params: Mapping[str, float], nx: int,
+                 t: np.ndarray, min_modes: int | None = None, dt: float | None = None) -> np.ndarray:
     """One sample ``(nt, nx)`` of ``family`` from the initial condition ``ic`` at the times ``t``.
 
     ``min_modes`` / ``dt`` override the spectral resolution (:data:`MIN_MODES`, :data:`DT`).

@@ -46,7 +46,7 @@ class SineInitial:
             u = u * 0.5 * (lib.tanh((x - xl) / delta) - lib.tanh((x - xr) / delta))
         return u
 
-    def __call__(self, x):
+    def __call__(self, x: np.ndarray | torch.Tensor) -> np.ndarray | torch.Tensor:
         lib = torch if isinstance(x, torch.Tensor) else np
         return (self._raw(x, lib) - self.offset) * self.scale
 

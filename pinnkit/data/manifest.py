@@ -3,6 +3,9 @@
 Rows copied from PDEBench's ``pdebench/data_download/pdebench_data_urls.csv`` (github.com/pdebench/PDEBench,
 commit 535717d): the training files of every family; the 1-D CFD shock tubes, the ReacDiff test
 files and incompressible-NS files 2..: see that list. DOI 10.18419/darus-2986.
+The rows are facts (names, file ids, checksums), not code; that list is distributed under
+PDEBench's MIT licence (Copyright 2022 NEC Labs Europe GmbH, Stuttgart University, CSIRO and
+PDEBench contributors), the data themselves by DaRUS under their own terms.
 """
 from __future__ import annotations
 

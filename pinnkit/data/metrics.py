@@ -25,15 +25,19 @@ differs from this mean by a factor n_batches / (n_batches - 1).
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import torch
 
 __all__ = ["pdebench_metrics", "METRIC_KEYS"]
 
 METRIC_KEYS = ("rmse", "nrmse", "crmse", "max_err", "brmse", "frmse_low", "frmse_mid", "frmse_high")
 
 
-def _as_array(a, name: str) -> np.ndarray:
+def _as_array(a: np.ndarray | torch.Tensor, name: str) -> np.ndarray:
     if hasattr(a, "detach"):
         a = a.detach().cpu().numpy()
     a = np.asarray(a, dtype=np.float64)
@@ -78,8 +82,9 @@ def _band_mean(values: np.ndarray, start: int, stop: int | None) -> float:
     return float(np.mean(band)) if band.size else float("nan")
 
 
-def pdebench_metrics(pred, target, *, initial_step: int = 0, Lx: float = 1.0, Ly: float = 1.0, Lz: float = 1.0,
-                     iLow: int = 4, iHigh: int = 12) -> dict[str, float]:
+def pdebench_metrics(pred: np.ndarray | torch.Tensor, target: np.ndarray | torch.Tensor, *, initial_step: int = 0,
+                     Lx: float = 1.0, Ly: float = 1.0, Lz: float = 1.0, iLow: int = 4,
+                     iHigh: int = 12) -> dict[str, float]:
     """PDEBench's metrics of ``pred`` against ``target`` (see the module docstring).
 
     Both are shaped ``(batch, space..., time, channel)``; returns floats under

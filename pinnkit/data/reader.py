@@ -127,7 +127,7 @@ class PDEBenchFile:
         self.family = family_from_name(self.path) if (family_from_name(self.path) or "").startswith("cfd") \
             else f"cfd{dims}d"
         expected = FAMILIES[self.family][2]
-        missing = [v for v in expected if v not in self._h5]
+        missing = [v for v in expected + tuple(f"{c}-coordinate" for c in SPACE[:dims]) if v not in self._h5]
         if missing:
             self._fail(f"compressible-NS file without {missing}")
         self._n_channels = len(expected)
@@ -158,7 +158,7 @@ class PDEBenchFile:
         self.n_samples, nt, nx, ny, _ = self._h5["velocity"].shape[self._lead_t:]
         self._coords = [(np.arange(nx) + 0.5) / nx, (np.arange(ny) + 0.5) / ny]
         t = self._h5["t"]
-        self._t = np.ravel(t[(0,) * (t.ndim - 1)]) if t.ndim > 1 else np.ravel(t[()])
+        self._t = (np.ravel(t[(0,) * (t.ndim - 1)]) if t.ndim > 1 else np.ravel(t[()]))[:nt]
 
     # ------------------------------------------------------------------ samples
     def _check_index(self, index: int) -> int:
@@ -194,13 +194,9 @@ class PDEBenchFile:
         if self.layout == "darcy":
             return {"nu": self._h5["nu"][(0,) * self._lead("nu", 3) + (i,) + self._space_slices(2)]}
         if self.layout == "ns_incom":
-            out = {}
-            for name in ("particles", "force"):
-                if name in self._h5:
-                    ds = self._h5[name]
-                    lead = 1 if ds.shape[0] == 1 and ds.ndim > 4 else 0
-                    out[name] = ds[(0,) * lead + (i,)]
-            return out
+            # particles (N, nt, nx, ny, 1), force (N, nx, ny, 2), each maybe behind a singleton axis
+            return {name: self._h5[name][(0,) * self._lead(name, ndim) + (i,)]
+                    for name, ndim in (("particles", 5), ("force", 4)) if name in self._h5}
         return {}
 
     def config(self, index: int) -> dict[str, Any]:

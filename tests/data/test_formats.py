@@ -49,6 +49,52 @@ def test_parameters_from_file_name_and_leading_singleton_axis(tmp_path):
     with open_pdebench(path) as f:
         assert (f.family, f.n_samples, f.params) == ("reacdiff", 2, {"nu": 0.5, "rho": 2.0})
         np.testing.assert_array_equal(f.sample(1)[..., 0], data[0, 1])
+    with h5py.File(path, "a") as h5:
+        h5.attrs["Nu"] = np.float32(0.25)  # a root attribute wins over the file name
+    with open_pdebench(path) as f:
+        assert f.params == {"nu": 0.25, "rho": 2.0}
+
+
+def test_leading_singleton_axis_in_cfd_and_incompressible_ns(tmp_path):
+    data = {v: RNG.normal(size=(1, 2, 3, 4)).astype(np.float32) for v in ("density", "pressure", "Vx")}
+    path = tmp_path / "1D_CFD_Rand_Eta0.1_Zeta0.1_periodic_Train.hdf5"
+    with h5py.File(path, "w") as h5:
+        for name, value in data.items():
+            h5[name] = value
+        h5["x-coordinate"], h5["t-coordinate"] = centres(4), np.linspace(0, 1, 4)
+    with open_pdebench(path) as f:
+        assert (f.family, f.n_samples, f.params) == ("cfd1d", 2, {"eta": 0.1, "zeta": 0.1})
+        np.testing.assert_array_equal(f.sample(1), np.stack([data[v][0, 1] for v in data], axis=-1))
+    velocity = RNG.normal(size=(1, 3, 4, 4, 2))
+    particles, force = RNG.normal(size=(1, 3, 4, 4, 1)), RNG.normal(size=(1, 4, 4, 2))
+    path = write_ns_incom(tmp_path / "ns_incom_inhom_2d_512-1.h5", velocity, np.linspace(0, 1, 3), particles, force)
+    with open_pdebench(path) as f:  # one sample: (1, nt, ...) must not be taken for a singleton axis
+        extra = f.extra(0)
+        np.testing.assert_array_equal(extra["particles"], particles[0].astype(np.float32))
+        np.testing.assert_array_equal(extra["force"], force[0].astype(np.float32))
+
+
+def test_only_the_requested_sample_is_read(tmp_path, monkeypatch):
+    data = RNG.normal(size=(4, 5, 8))
+    single = write_single(tmp_path / "1D_Burgers_Sols_Nu0.1.hdf5", "burgers", data, centres(8),
+                          np.linspace(0, 2, 6), dict(nu=0.1))
+    groups = write_groups(tmp_path / "2D_diff-react_NA_NA.h5", "diff-react", RNG.normal(size=(3, 2, 4, 4, 2)),
+                          (centres(4), centres(4)), np.linspace(0, 1, 2))
+    reads, original = [], h5py.Dataset.__getitem__
+
+    def spy(self, args, *rest, **kwargs):
+        reads.append((self.name, args if isinstance(args, tuple) else (args,)))
+        return original(self, args, *rest, **kwargs)
+
+    monkeypatch.setattr(h5py.Dataset, "__getitem__", spy)
+    with open_pdebench(single, reduced_resolution_t=2) as f:
+        assert not [name for name, _ in reads if name == "/tensor"]  # opening reads coordinates only
+        f.sample(2)
+    assert [(name, args[0]) for name, args in reads if name == "/tensor"] == [("/tensor", 2)]
+    reads.clear()
+    with open_pdebench(groups) as f:
+        f.sample(1)
+    assert {name for name, _ in reads if name.endswith("/data")} == {"/0001/data"}
 
 
 def test_darcy_round_trip(tmp_path):
@@ -57,6 +103,7 @@ def test_darcy_round_trip(tmp_path):
     datasets, attrs = raw(path)
     assert datasets == {"tensor": ((2, 1, 4, 6), np.float32), "nu": ((2, 4, 6), np.float32),
                         "x-coordinate": ((4,), np.float32), "y-coordinate": ((6,), np.float32)}
+    assert attrs == {"beta": np.float32(1.0)}
     with open_pdebench(path) as f:
         assert (f.family, f.space, f.params) == ("darcy", ("x", "y"), {"beta": 1.0})
         np.testing.assert_array_equal(f.sample(1)[0, ..., 0], u[1].astype(np.float32))
@@ -88,6 +135,7 @@ def test_diffusion_reaction_groups_are_stored_y_first(tmp_path):
                                                               "0000/grid/t"}
     with h5py.File(path, "r") as h5:
         assert isinstance(h5["0001"].attrs["config"], str) and "seed: 1" in h5["0001"].attrs["config"]
+        np.testing.assert_array_equal(h5["0001/data"][()], np.swapaxes(samples[1], 1, 2).astype(np.float32))
     with open_pdebench(path) as f:
         assert (f.family, f.n_samples, f.fields) == ("diff-react", 2, ("u", "v"))
         assert f.bounds == pytest.approx({"x": (-1.0, 1.0), "y": (-1.0, 1.0)})
