@@ -42,11 +42,14 @@ class PINN(Solver):
         self.lbfgs: torch.optim.LBFGS | None = None
         self._lbfgs_losses: list[float] = []
         self._stop_reason: str | None = None
+        # "auto": the forward jet when compiling (nested autograd cannot be compiled), else nested
+        # autograd, the faster in eager mode as measured in benchmarks/kernels.py
+        self.derivatives = c.derivatives if c.derivatives != "auto" else ("forward" if c.compile else "autograd")
         self._residual_loss = maybe_compile(self._eager_residual_loss, c.compile)
         self._sample_all()
 
     def _eager_residual_loss(self, points: torch.Tensor) -> torch.Tensor:
-        return losses.residual_loss(self.problem, self.network, points, self.config.derivatives)
+        return losses.residual_loss(self.problem, self.network, points, self.derivatives)
 
     # ------------------------------------------------------------------ interface
     @property
@@ -149,7 +152,7 @@ class PINN(Solver):
         if self.initial_target is not None:
             terms["initial"] = losses.initial_loss(problem, self.network, self.points["initial"], self.initial_target)
         if self.boundary:
-            terms["boundary"] = sum(losses.boundary_loss(problem, self.network, b, c.derivatives)
+            terms["boundary"] = sum(losses.boundary_loss(problem, self.network, b, self.derivatives)
                                     for b in self.boundary)
         return terms
 
