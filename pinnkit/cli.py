@@ -143,6 +143,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--overwrite", action="store_true", help="replace the files of an existing --out")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=cmd_solve)
+    from pinnkit.landscape.cli import register as register_landscape
+    register_landscape(sub)
+    from pinnkit.data.cli import register as register_data
+    register_data(sub)
     return parser
 
 
