@@ -136,10 +136,19 @@ def memory_probe(case: str, n: int, dtype: str, task: str, method: str) -> None:
     torch.set_num_threads(1)
     problem, net, points = setup(case, n, getattr(torch, dtype), "cpu")
     fn = task_fn(task, method, problem, net, points)
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    before = _peak_rss_kb()
     fn()
-    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"mb": (after - before) / 1024}))
+    print(json.dumps({"mb": (_peak_rss_kb() - before) / 1024}))
+
+
+def _peak_rss_kb() -> int:
+    """This process's peak resident set (VmHWM). Not ru_maxrss: Linux carries that across exec, so a
+    child of a large parent would start at the parent's peak."""
+    try:
+        with open("/proc/self/status") as f:
+            return next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def main() -> None:
