@@ -16,8 +16,9 @@ from pinnkit.solvers.base import DTYPES, Solver
 
 def _solvers() -> dict[str, type[Solver]]:
     from pinnkit.solvers.pinn import PINN
+    from pinnkit.solvers.teng import TENG
 
-    return {PINN.name: PINN}
+    return {PINN.name: PINN, TENG.name: TENG}
 
 
 def list_solvers() -> list[str]:

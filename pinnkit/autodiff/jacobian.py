@@ -60,6 +60,10 @@ def parameter_jacobian(module: nn.Module, points: torch.Tensor, coords: Iterable
     if method == "forward" and reason is not None:
         raise ValueError(f"the forward Jacobian cannot handle {reason}; use method='func'")
     if method != "func" and reason is None:
+        total = sum(p.numel() for p in module.parameters() if p.requires_grad)
+        if columns is not None and 4 * len(columns) >= total:  # most columns: the full blocks are faster
+            jac = fast_parameter_jacobian(module, points, spec, residual, chunk_size, budget_bytes)
+            return jac[..., torch.as_tensor(columns, device=jac.device).long()]
         return fast_parameter_jacobian(module, points, spec, residual, chunk_size, budget_bytes, columns)
     jac = _func_parameter_jacobian(module, points, spec, residual, chunk_size)
     return jac if columns is None else jac[..., torch.as_tensor(columns, device=jac.device).long()]

@@ -1,0 +1,100 @@
+"""TENG configuration: one frozen dataclass, with per-problem tuned defaults."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from pinnkit._validate import check_choice
+from pinnkit.solvers.teng.integrators import INTEGRATORS
+from pinnkit.solvers.teng.lstsq import LSTSQ_METHODS
+
+ANSATZ = ("mlp", "fourier")
+JACOBIAN = ("auto", "forward", "func")
+TENG_DTYPES = ("float64", "float32", "same")
+
+
+@dataclass(frozen=True)
+class TENGConfig:
+    """Time-evolving natural gradient (Chen, McCarran, Vizcaino, Soljacic & Luo, ICML 2024).
+
+    Time: ``dt`` steps of the explicit Runge-Kutta ``integrator`` (euler, heun, ssprk3, rk4)
+    over the problem's time interval (``dt`` is shortened to divide it evenly).
+    Space: a periodic ``grid`` of points per axis, equal quadrature weights.
+    Ansatz (``ansatz="mlp"``): trainable periodic embedding with ``periodic_features`` per axis,
+    then an MLP of ``depth`` x ``width``; ``ansatz="fourier"``: a Fourier series with
+    ``fourier_modes`` per axis (linear in its parameters).
+    Fit of every stage: ``iterations`` Gauss-Newton least-squares updates on the first stage of a
+    step and ``later_iterations`` on the others, each on a random parameter subset of ``subset``
+    (first iteration of a stage) / ``later_subset`` (others) parameters; 0 = all parameters.
+    Inner iterations stop once the misfit |T - u| is below ``tol`` |T|. Every update starts from
+    the best iterate so far, so the best one is kept (the reference code's inner loss can rise
+    again); a rejected update raises the damping 100-fold (Levenberg-Marquardt). Least squares:
+    ``lstsq`` method ("cholesky" or "lstsq", see :mod:`pinnkit.solvers.teng.lstsq`) with
+    Tikhonov damping ``damping`` x |J_S|_F^2 / |S| (``rcond`` for the CPU lstsq driver). Initial fit: ``init_iterations`` of the same updates
+    with ``init_subset`` parameters, until the relative misfit is below ``init_tol``.
+    ``dtype``: the network's precision ("same" = the dtype passed to solve()).
+    ``snapshot_every``: steps between recorded parameter sets (the solution at other times is
+    interpolated linearly between records).
+    """
+
+    integrator: str = "heun"
+    dt: float = 0.005
+    grid: int = 64
+    ansatz: str = "mlp"
+    width: int = 40
+    depth: int = 7
+    activation: str = "tanh"
+    periodic_features: int = 20
+    fourier_modes: int = 8
+    iterations: int = 7
+    later_iterations: int = 5
+    subset: int = 1536
+    later_subset: int = 1024
+    tol: float = 0.0
+    lstsq: str = "cholesky"
+    damping: float = 1e-12
+    rcond: float = 1e-12
+    jacobian: str = "auto"
+    init_iterations: int = 2000
+    init_subset: int = 1536
+    init_tol: float = 1e-8
+    dtype: str = "float64"
+    snapshot_every: int = 1
+
+    def __post_init__(self) -> None:
+        check_choice("integrator", self.integrator, INTEGRATORS)
+        check_choice("ansatz", self.ansatz, ANSATZ)
+        check_choice("least-squares method", self.lstsq, LSTSQ_METHODS)
+        check_choice("jacobian method", self.jacobian, JACOBIAN)
+        check_choice("dtype", self.dtype, TENG_DTYPES)
+        for name in ("grid", "width", "depth", "periodic_features", "fourier_modes", "snapshot_every"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"config {name} must be >= 1, got {getattr(self, name)}")
+        for name in ("iterations", "later_iterations", "subset", "later_subset", "init_iterations", "init_subset"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"config {name} must be >= 0, got {getattr(self, name)}")
+        if not self.dt > 0:
+            raise ValueError(f"config dt must be > 0, got {self.dt}")
+        for name in ("tol", "damping", "rcond", "init_tol"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"config {name} must be >= 0, got {getattr(self, name)}")
+
+
+# Tuned defaults per problem (benchmarks/teng_targets.py measures them). The 2-D entries are the
+# CPU-sized grid; benchmarks/teng_gpu.py runs the paper's configuration (grid 256, T = 4).
+_SMALL = dict(width=20, depth=3, periodic_features=10, subset=256, later_subset=256, iterations=5,
+              later_iterations=3, init_iterations=500, init_subset=512, tol=1e-10)
+PROBLEM_DEFAULTS: dict[str, dict[str, Any]] = {
+    "heat1d": dict(_SMALL, integrator="rk4", dt=0.01, grid=512),
+    "heat2d": dict(_SMALL, integrator="rk4", dt=0.01, grid=32, subset=512, later_subset=512, init_subset=0,
+                   init_tol=1e-9),
+    # measured with the TENG-style parameters eps = 0.005, rate = 1 (the damping is what keeps it stable)
+    "allen_cahn1d": dict(_SMALL, integrator="rk4", dt=0.002, grid=512, init_iterations=1000, damping=1e-7),
+}
+
+
+def default_config(problem_name: str, overrides: Mapping[str, Any] | None = None) -> TENGConfig:
+    """The tuned configuration for ``problem_name`` with ``overrides`` (unknown keys are errors)."""
+    from pinnkit.solvers.base import build_config
+
+    return build_config(TENGConfig, {**PROBLEM_DEFAULTS.get(problem_name, {}), **dict(overrides or {})})
