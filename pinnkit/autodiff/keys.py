@@ -45,7 +45,7 @@ class DerivativeSpec:
 
     @property
     def max_order(self) -> int:
-        return max((len(p.axes) for p in self.partials), default=0)
+        return max([0, *(len(p.axes) for p in self.partials)])
 
 
 def parse_keys(keys: Iterable[str], coords: tuple[str, ...], fields: tuple[str, ...]) -> DerivativeSpec:
