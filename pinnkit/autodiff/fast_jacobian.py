@@ -33,7 +33,8 @@ class _Recorder(Parameters):
 
     def __init__(self, n: int) -> None:
         self.n = n
-        self.linear_records: dict[int, tuple[torch.Tensor, torch.Tensor, bool]] = {}  # id(weight) -> (in, out, bias)
+        # id(weight) and id(bias) -> (input jet, output jet, has bias)
+        self.linear_records: dict[int, tuple[taylor.TaylorJet, taylor.TaylorJet, bool]] = {}
         self.expanded: dict[int, torch.Tensor] = {}  # id(param) -> (N, *shape) leaf
 
     def linear(self, jet: taylor.TaylorJet, layer: nn.Linear) -> taylor.TaylorJet:
