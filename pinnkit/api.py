@@ -77,7 +77,10 @@ def solve(problem: str | Problem, solver: str = "pinn", config: Mapping[str, Any
     outcome = run(instance, steps=steps, time_budget_s=time_budget_s, progress=progress, callbacks=callbacks,
                   checkpoint_dir=checkpoint_dir, checkpoint_every=checkpoint_every, resume=resume)
     final_dtype = next(instance.model.parameters()).dtype
-    errors = reference_errors(problem, instance.predict, dev, final_dtype)
+    until = instance.time_reached
+    if until is not None and problem.domain.time is not None and until >= problem.domain.highs[-1] - 1e-12:
+        until = None  # the whole time interval was reached
+    errors = reference_errors(problem, instance.predict, dev, final_dtype, until=until)
     return Result(problem=problem, solver=solver, config=cfg, model=instance.model, status=outcome.status,
                   message=outcome.message, steps=outcome.steps, wall_time_s=outcome.wall_time_s,
                   history=outcome.history, errors=errors, device=str(dev), dtype=str(final_dtype).replace("torch.", ""),

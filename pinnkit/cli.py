@@ -103,7 +103,10 @@ def cmd_solve(args: argparse.Namespace) -> int:
     result.plot(out / "solution.png")
     write_json(out / "summary.json", result.summary())
     err = result.errors or {}
-    rel = f"rel. L2 {err['rel_l2']:.3e}, max error {err['max_abs_error']:.3e}" if err else "no reference"
+    rel = f"rel. L2 {err['rel_l2']:.3e}, max error {err['max_abs_error']:.3e}" if err and "rel_l2" in err \
+        else "no reference" if not err else "no solution yet"
+    if err and "until_t" in err:
+        rel += f" (up to t = {err['until_t']:g}, the time reached)"
     print(f"{result.problem.name} / {result.solver}: {result.status.name} ({result.message}); {rel}; "
           f"{result.steps} steps in {result.wall_time_s:.1f} s -> {out}")
     return 0 if result.status.ok else 1

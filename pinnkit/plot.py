@@ -134,6 +134,8 @@ def plot_result(result, path: str | Path) -> Path:
     title = f"{problem.name} / {result.solver}: {result.status.name}"
     if "rel_l2" in err:
         title += f", rel. L2 = {err['rel_l2']:.2e}"
+        if "until_t" in err:
+            title += f" (t <= {err['until_t']:g})"
     fig.suptitle(title)
     fig.tight_layout()
     return save_figure(fig, path)

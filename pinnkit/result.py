@@ -30,20 +30,27 @@ class Status(enum.Enum):
 
 
 def reference_errors(problem: Problem, predict: Callable[[torch.Tensor], torch.Tensor], device, dtype,
-                     chunk: int = 65536) -> dict[str, float] | None:
+                     chunk: int = 65536, until: float | None = None) -> dict[str, float] | None:
     """Relative L2 and max errors on the reference grid, per field and for all fields together.
 
     Fields the problem defines only up to a constant (the pressure of incompressible flow) are
-    compared after removing the mean difference. ``None`` when there is no reference.
+    compared after removing the mean difference. ``None`` when there is no reference. ``until``
+    (a time stepper stopped early) restricts the grid to ``t <= until`` and records it as
+    ``errors["until_t"]``.
     """
     if problem.reference is None:
         return None
     grid = problem.reference.grid()
     points = torch.as_tensor(grid.points(), dtype=torch.float64)
+    ref = grid.flat_values()
+    if until is not None:
+        keep = (points[:, -1] <= until + 1e-9 * max(1.0, abs(until))).numpy()
+        if not keep.any():
+            return {"until_t": float(until)}
+        points, ref = points[torch.as_tensor(keep)], ref[keep]
     with torch.no_grad():
         pred = torch.cat([predict(points[i:i + chunk].to(device, dtype)).detach().to("cpu", torch.float64)
                           for i in range(0, len(points), chunk)]).numpy()
-    ref = grid.flat_values()
     for i, name in enumerate(problem.fields):
         if name in problem.up_to_constant:
             pred[:, i] += np.mean(ref[:, i] - pred[:, i])
@@ -53,6 +60,8 @@ def reference_errors(problem: Problem, predict: Callable[[torch.Tensor], torch.T
     for i, name in enumerate(problem.fields):
         errors[f"rel_l2_{name}"] = float(np.linalg.norm(diff[:, i]) / max(np.linalg.norm(ref[:, i]), 1e-300))
         errors[f"max_abs_error_{name}"] = float(np.abs(diff[:, i]).max())
+    if until is not None:
+        errors["until_t"] = float(until)
     return errors
 
 

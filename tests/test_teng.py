@@ -142,3 +142,10 @@ def test_cli_heat2d_with_integrator_and_dt(tmp_path):
 def test_heat1d_defaults_meet_the_target():
     result = pinnkit.solve("heat1d", solver="teng", progress=False)
     assert final_error(result) <= 1e-6
+
+
+def test_a_run_stopped_early_reports_errors_up_to_the_time_reached():
+    result = pinnkit.solve("heat1d", solver="teng", config=TINY, t_final=0.2, steps=5, progress=False, seed=0)
+    assert result.errors["until_t"] == pytest.approx(0.05)
+    assert 0 < result.errors["rel_l2"] < 1e-3  # finite: the grid beyond t = 0.05 is left out
+    assert np.isnan(result.u(np.array([[1.0, 0.1]]))).all()

@@ -111,6 +111,11 @@ class Solver(ABC):
         """Why to stop before the step budget, or ``None`` to go on."""
         return None
 
+    @property
+    def time_reached(self) -> float | None:
+        """For time steppers: the time up to which a solution exists (``None``: the whole domain)."""
+        return None
+
     def predict(self, points: torch.Tensor) -> torch.Tensor:
         """The solution at ``points`` (N, d): ``(N, n_fields)``."""
         return self.model(points.to(self.device, self.dtype))

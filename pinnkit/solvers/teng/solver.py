@@ -103,6 +103,10 @@ class TENG(Solver):
             self.snapshots.t_now.fill_(self.t)
         return {"loss": rel, "t": self.t, **info}
 
+    @property
+    def time_reached(self) -> float | None:
+        return float(self.t) if self.fitted else None
+
     def state_dict(self) -> dict[str, Any]:
         return {"model": self.snapshots.state_dict(), "t": self.t, "fitted": self.fitted,
                 "generator": self.generator.get_state()}
