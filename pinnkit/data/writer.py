@@ -7,8 +7,6 @@ never sees a half-written file. See :mod:`pinnkit.data.layouts` for the layouts.
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, Mapping, Sequence
@@ -16,6 +14,7 @@ from typing import Any, Iterator, Mapping, Sequence
 import h5py
 import numpy as np
 
+from pinnkit._io import atomic_path
 from pinnkit.data import yaml_lite
 from pinnkit.data.layouts import FAMILIES, PARAM_ATTRS
 
@@ -26,17 +25,8 @@ F4 = np.float32
 
 @contextmanager
 def _atomic_h5(path: str | Path) -> Iterator[h5py.File]:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        with h5py.File(tmp, "w") as h5:
-            yield h5
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp, h5py.File(tmp, "w") as h5:
+        yield h5
 
 
 def _attrs(h5: h5py.File, family: str, params: Mapping[str, float]) -> None:
