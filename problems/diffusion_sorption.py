@@ -13,6 +13,7 @@ from pinnkit.domain import Interval, SpaceTime, TimeInterval
 from pinnkit.pde import PDE, Equation
 from pinnkit.problem import Problem
 from pinnkit.reference.base import FunctionReference, LazyReference, ReferenceGrid
+from pinnkit.reference.bilinear import bilinear_xt
 
 from ._common import check_positive
 
@@ -67,21 +68,6 @@ def _reference_grid(u0: float, t_final: float, cells: int) -> tuple[np.ndarray, 
     return x, t, full
 
 
-def _interpolate(x: np.ndarray, t: np.ndarray, values: np.ndarray):
-    """Bilinear interpolation of ``values`` (nt, nx) on the nodes ``x`` (with both boundaries) and ``t``."""
-
-    def fn(points: np.ndarray) -> np.ndarray:
-        i = np.clip(np.searchsorted(x, points[:, 0]) - 1, 0, len(x) - 2)
-        j = np.clip(np.searchsorted(t, points[:, 1]) - 1, 0, len(t) - 2)
-        wx = np.clip((points[:, 0] - x[i]) / (x[i + 1] - x[i]), 0, 1)
-        wt = np.clip((points[:, 1] - t[j]) / (t[j + 1] - t[j]), 0, 1)
-        lo = values[j, i] * (1 - wx) + values[j, i + 1] * wx
-        hi = values[j + 1, i] * (1 - wx) + values[j + 1, i + 1] * wx
-        return (lo * (1 - wt) + hi * wt)[:, None]
-
-    return fn
-
-
 def diffusion_sorption1d(t_final: float = 500.0, u0: float = 0.0) -> Problem:
     """1-D diffusion-sorption, PDEBench's diff-sorp family (Takahashi et al., NeurIPS 2022).
 
@@ -104,7 +90,7 @@ def diffusion_sorption1d(t_final: float = 500.0, u0: float = 0.0) -> Problem:
     def build() -> FunctionReference:
         x, t, values = _reference_grid(float(u0), float(t_final), CELLS)
         grid = ReferenceGrid(domain.names, (x[1:-1], t), values[:, 1:-1].T[..., None], ("u",))
-        return FunctionReference(domain.names, ("u",), _interpolate(x, t, values), grid)
+        return FunctionReference(domain.names, ("u",), bilinear_xt(x, t, values.T), grid)
 
     reference = LazyReference(domain.names, ("u",), build)
 

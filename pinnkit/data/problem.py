@@ -20,6 +20,7 @@ from pinnkit.domain import Interval, SpaceTime, TimeInterval
 from pinnkit.pde import PDE
 from pinnkit.problem import Problem
 from pinnkit.reference.base import FunctionReference, ReferenceGrid
+from pinnkit.reference.bilinear import bilinear_xt
 from pinnkit.reference.spectral import fourier_interpolate
 
 __all__ = ["sample_problem", "SUPPORTED"]
@@ -48,25 +49,6 @@ def _pde(family: str, params: dict) -> PDE:
     return diffusion_reaction_pde(params["nu"], params["rho"])
 
 
-def _periodic_linear(x: np.ndarray, t: np.ndarray, values: np.ndarray, low: float, length: float):
-    """Bilinear interpolation of ``values`` (nx, nt), periodic in x with period ``length``."""
-    xs = np.concatenate([x, [x[0] + length]])
-    vs = np.concatenate([values, values[:1]], axis=0)
-
-    def fn(points: np.ndarray) -> np.ndarray:
-        px = low + np.mod(points[:, 0] - low, length)
-        px = np.where(px < xs[0], px + length, px)
-        i = np.clip(np.searchsorted(xs, px) - 1, 0, len(xs) - 2)
-        j = np.clip(np.searchsorted(t, points[:, 1]) - 1, 0, len(t) - 2)
-        wx = (px - xs[i]) / (xs[i + 1] - xs[i])
-        wt = np.clip((points[:, 1] - t[j]) / (t[j + 1] - t[j]), 0.0, 1.0)
-        lo = vs[i, j] * (1 - wx) + vs[i + 1, j] * wx
-        hi = vs[i, j + 1] * (1 - wx) + vs[i + 1, j + 1] * wx
-        return (lo * (1 - wt) + hi * wt)[:, None]
-
-    return fn
-
-
 def sample_problem(source: str | Path | PDEBenchFile, index: int = 0, reduced_resolution: int = 1,
                    reduced_resolution_t: int = 1) -> Problem:
     """The forward problem of sample ``index`` of a 1-D periodic PDEBench file (advection, Burgers, ReacDiff)."""
@@ -88,7 +70,7 @@ def sample_problem(source: str | Path | PDEBenchFile, index: int = 0, reduced_re
 
     domain = SpaceTime(Interval(low, high), TimeInterval(float(t[0]), float(t[-1])))
     grid = ReferenceGrid(domain.names, (x, t), data.T[..., None], ("u",))
-    reference = FunctionReference(domain.names, ("u",), _periodic_linear(x, t, data.T, low, length), grid)
+    reference = FunctionReference(domain.names, ("u",), bilinear_xt(x, t, data.T, periodic=(low, length)), grid)
     params = dict(f.params, file=f.path.name, sample=int(index))
     doc = (f"Sample {index} of the PDEBench file {f.path.name} ({f.family}, {', '.join(f'{k}={v:g}' for k, v in f.params.items())}): "
            f"initial condition = its first frame, reference = the sample on its {len(x)} x {len(t)} grid.")
