@@ -28,6 +28,7 @@ import torch
 from pinnkit import autodiff
 from pinnkit._validate import check_choice
 from pinnkit.conditions import Dirichlet
+from pinnkit.nn.constraints import box_distance
 from pinnkit.problem import Problem
 from pinnkit.solvers.pinn.losses import BoundarySet, boundary_set
 
@@ -83,19 +84,10 @@ def dirichlet_factor(problem: Problem) -> PointFn:
         if not ok:
             raise ValueError(f"the hard Dirichlet factor needs u = 0 on every face; problem {problem.name!r} "
                              f"has a {type(cond).__name__} condition that is not homogeneous on all faces")
-    cols = [dom.index(c) for c in dom.space_names if c not in problem.periodic]
-    if not cols or not problem.boundary_conditions:
+    along = [c for c in dom.space_names if c not in problem.periodic]
+    if not along or not problem.boundary_conditions:
         raise ValueError(f"problem {problem.name!r} has no Dirichlet boundary for a hard factor")
-    bounds = [(dom.lows[i], dom.highs[i]) for i in cols]
-
-    def factor(points: torch.Tensor) -> torch.Tensor:
-        d = 1.0
-        for i, (a, b) in zip(cols, bounds):
-            x = points[:, i : i + 1]
-            d = d * ((x - a) * (b - x))
-        return d
-
-    return factor
+    return box_distance(dom, along, normalized=False)
 
 
 @dataclasses.dataclass

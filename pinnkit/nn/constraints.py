@@ -48,11 +48,12 @@ class HardConstraint(nn.Module):
         return f"hard constraint u = g + D N, with N: {inner}"
 
 
-def box_distance(domain, along: Sequence[str] | None = None) -> PointFn:
+def box_distance(domain, along: Sequence[str] | None = None, normalized: bool = True) -> PointFn:
     """``D(x) = prod_i (x_i - a_i)(b_i - x_i) / ((b_i - a_i) / 2)^2`` over the coordinates ``along``.
 
     Zero on the faces ``x_i = a_i`` and ``x_i = b_i`` (``along`` defaults to every space
-    coordinate), one at the centre of the box. Returns ``(N, 1)``.
+    coordinate), one at the centre of the box; ``normalized=False`` leaves out the division
+    (``x (1 - x)`` on ``[0, 1]``). Returns ``(N, 1)``.
     """
     names = tuple(domain.space_names if along is None else along)
     if not names:
@@ -64,7 +65,7 @@ def box_distance(domain, along: Sequence[str] | None = None) -> PointFn:
         d = 1.0
         for i, (a, b) in zip(cols, bounds):
             x = points[..., i : i + 1]
-            d = d * ((x - a) * (b - x) * (4.0 / (b - a) ** 2))
+            d = d * ((x - a) * (b - x) * (4.0 / (b - a) ** 2 if normalized else 1.0))
         return d
 
     return distance
