@@ -33,8 +33,8 @@ class _Recorder(Parameters):
 
     def __init__(self, n: int) -> None:
         self.n = n
-        # id(weight) and id(bias) -> (input jet, output jet, has bias)
-        self.linear_records: dict[int, tuple[taylor.TaylorJet, taylor.TaylorJet, bool]] = {}
+        # id(weight) and id(bias) -> (input jet, output jet)
+        self.linear_records: dict[int, tuple[taylor.TaylorJet, taylor.TaylorJet]] = {}
         self.expanded: dict[int, torch.Tensor] = {}  # id(param) -> (N, *shape) leaf
 
     def linear(self, jet: taylor.TaylorJet, layer: nn.Linear) -> taylor.TaylorJet:
@@ -43,7 +43,7 @@ class _Recorder(Parameters):
         out = taylor.TaylorJet(*(None if r is None else r if r.requires_grad else r.detach().requires_grad_(True)
                                  for r in out))
         inputs = taylor.TaylorJet(*(None if r is None else r.detach() for r in jet))
-        self.linear_records[id(layer.weight)] = (inputs, out, layer.bias is not None)
+        self.linear_records[id(layer.weight)] = (inputs, out)
         if layer.bias is not None:
             self.linear_records[id(layer.bias)] = self.linear_records[id(layer.weight)]
         return out
@@ -122,7 +122,7 @@ def _jacobian_chunk(module, points, spec, layout, residual, named, columns=None,
             if id(p) in rec.expanded:
                 _write(block, grads[id(rec.expanded[id(p)])])
                 continue
-            inp, out, _ = rec.linear_records[id(p)]
+            inp, out = rec.linear_records[id(p)]
             if p.ndim == 1:  # bias: enters the value only
                 _write(block, grads[id(out.value)])
                 continue
@@ -160,7 +160,7 @@ def _write_columns(dest: torch.Tensor, columns: torch.Tensor, named, offsets, si
             if g is not None:
                 dest[:, where] = g.reshape(n, -1)[:, q]
             continue
-        inp, out, _ = rec.linear_records[id(p)]
+        inp, out = rec.linear_records[id(p)]
         if p.ndim == 1:
             if grads[id(out.value)] is not None:
                 dest[:, where] = grads[id(out.value)][:, q]
