@@ -13,6 +13,13 @@ def suggest(name: str, options: Iterable[str]) -> str:
     return f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
 
 
+def check_int(what: str, value, minimum: int = 1) -> int:
+    """Return ``value`` if it is an integer ``>= minimum``; else ValueError naming ``what``."""
+    if not isinstance(value, int) or value < minimum:
+        raise ValueError(f"{what} must be an integer >= {minimum}, got {value!r}")
+    return value
+
+
 def check_choice(what: str, value: str, options: Iterable[str]) -> str:
     """Return ``value`` if it is one of ``options``; else ValueError naming the valid ones."""
     options = list(options)

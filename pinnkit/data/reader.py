@@ -16,6 +16,7 @@ from typing import Any
 import h5py
 import numpy as np
 
+from pinnkit._validate import check_int
 from pinnkit.data import yaml_lite
 from pinnkit.data.layouts import EXPECTED, FAMILIES, PARAM_ATTRS, detect_layout, family_from_name, params_from_name
 
@@ -25,9 +26,7 @@ SPACE = ("x", "y", "z")
 
 
 def _stride(value: int, what: str) -> int:
-    if not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{what} must be an integer >= 1, got {value!r}")
-    return int(value)
+    return check_int(what, int(value) if isinstance(value, np.integer) else value)
 
 
 def _attr_float(value) -> float:

@@ -32,7 +32,7 @@ import torch
 from torch import nn
 from torch.func import functional_call, vmap
 
-from pinnkit._validate import check_choice
+from pinnkit._validate import check_choice, check_int
 from pinnkit.autodiff.forward import unsupported_reason
 from pinnkit.landscape.directions import Direction, parameters_of
 from pinnkit.landscape.losses import Loss
@@ -65,8 +65,7 @@ def grid(span: float, points: int) -> np.ndarray:
     """``points`` equally spaced offsets on ``[-span, span]`` (``points - 1`` intervals)."""
     if not (isinstance(span, (int, float)) and np.isfinite(span) and span > 0):
         raise ValueError(f"span must be a finite number > 0, got {span!r}")
-    if not isinstance(points, int) or points < 2:
-        raise ValueError(f"points must be an integer >= 2, got {points!r}")
+    check_int("points", points, 2)
     return np.linspace(-span, span, points)
 
 

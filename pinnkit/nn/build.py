@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from pinnkit._validate import check_int
 from pinnkit.nn.embeddings import FourierFeatures, PeriodicEmbedding, TrainablePeriodicEmbedding
 from pinnkit.nn.mlp import MLP
 from pinnkit.nn.normalize import Normalize
@@ -32,8 +33,7 @@ class InputEncoding(nn.Module):
         for what, value, minimum in (("periodic_harmonics", periodic_harmonics, 1),
                                      ("trainable_periodic", trainable_periodic, 0),
                                      ("fourier_features", fourier_features, 0)):
-            if not isinstance(value, int) or value < minimum:
-                raise ValueError(f"{what} must be an integer >= {minimum}, got {value!r}")
+            check_int(what, value, minimum)
         self.names = names
         self.normalize = Normalize(lows, highs, device=device)
         self.periodic_cols = [names.index(p) for p in names if p in periodic]

@@ -10,6 +10,8 @@ import math
 import torch
 from torch import nn
 
+from pinnkit._validate import check_int
+
 __all__ = ["PeriodicEmbedding", "TrainablePeriodicEmbedding", "FourierFeatures"]
 
 
@@ -21,11 +23,6 @@ def _randn(shape: tuple[int, ...], generator: torch.Generator | None) -> torch.T
 def _rand(shape: tuple[int, ...], generator: torch.Generator | None) -> torch.Tensor:
     device = generator.device if generator is not None else "cpu"
     return torch.rand(shape, generator=generator, dtype=torch.float64, device=device)
-
-
-def _check_positive(what: str, value, minimum: int = 1) -> None:
-    if not isinstance(value, int) or value < minimum:
-        raise ValueError(f"{what} must be an integer >= {minimum}, got {value!r}")
 
 
 class PeriodicEmbedding(nn.Module):
@@ -41,7 +38,7 @@ class PeriodicEmbedding(nn.Module):
         super().__init__()
         if not float(period) > 0:
             raise ValueError(f"period must be > 0, got {period!r}")
-        _check_positive("harmonics", harmonics)
+        check_int("harmonics", harmonics)
         self.period, self.n_harmonics = float(period), harmonics
         self.omega = 2 * math.pi / self.period  # a Python float: exact in every dtype it meets
         self.register_buffer("harmonics", torch.arange(1, harmonics + 1, dtype=torch.float64))
@@ -71,8 +68,8 @@ class TrainablePeriodicEmbedding(nn.Module):
         super().__init__()
         if not float(period) > 0:
             raise ValueError(f"period must be > 0, got {period!r}")
-        _check_positive("trainable periodic features", features)
-        _check_positive("columns", columns)
+        check_int("trainable periodic features", features)
+        check_int("columns", columns)
         self.period, self.m, self.columns = float(period), features, columns
         self.omega = 2 * math.pi / self.period
         phase = 2 * math.pi * _rand((columns, features), generator)
@@ -100,8 +97,8 @@ class FourierFeatures(nn.Module):
                  generator: torch.Generator | None = None, dtype: torch.dtype = torch.float32,
                  device=None) -> None:
         super().__init__()
-        _check_positive("Fourier in_features", in_features)
-        _check_positive("Fourier features", features)
+        check_int("Fourier in_features", in_features)
+        check_int("Fourier features", features)
         if not (math.isfinite(sigma) and sigma > 0):
             raise ValueError(f"Fourier feature sigma must be finite and > 0, got {sigma!r}")
         self.in_features, self.features, self.sigma = in_features, features, float(sigma)

@@ -6,6 +6,7 @@ import math
 import torch
 from torch import nn
 
+from pinnkit._validate import check_int
 from pinnkit.nn.activations import get_activation
 
 __all__ = ["MLP", "xavier_normal"]
@@ -40,8 +41,7 @@ class MLP(nn.Module):
         super().__init__()
         for name, value in (("in_features", in_features), ("out_features", out_features), ("width", width),
                             ("depth", depth)):
-            if not isinstance(value, int) or value < 1:
-                raise ValueError(f"MLP {name} must be an integer >= 1, got {value!r}")
+            check_int(f"MLP {name}", value)
         self.act = get_activation(activation)  # checks the name first
         self.in_features, self.out_features = in_features, out_features
         self.width, self.depth, self.activation = width, depth, activation

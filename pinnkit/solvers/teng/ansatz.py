@@ -16,6 +16,7 @@ import torch
 from torch import nn
 from torch.func import functional_call
 
+from pinnkit._validate import check_int
 from pinnkit.domain import Domain
 from pinnkit.nn import MLP, InputEncoding, Network
 
@@ -40,8 +41,7 @@ class FourierSeries(nn.Module):
 
     def __init__(self, space: Domain, fields: tuple[str, ...], modes: int, dtype: torch.dtype, device) -> None:
         super().__init__()
-        if not isinstance(modes, int) or modes < 1:
-            raise ValueError(f"fourier_modes must be an integer >= 1, got {modes!r}")
+        check_int("fourier_modes", modes)
         self.coords, self.fields, self.modes = tuple(space.names), tuple(fields), modes
         self.lows = tuple(space.lows)
         self.lengths = tuple(h - l for l, h in zip(space.lows, space.highs))
