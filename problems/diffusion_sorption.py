@@ -33,9 +33,10 @@ def diffusion_sorption_pde() -> PDE:
                                          ("u", "u_xx"), evolves="u"),), time="t")
 
 
-def solve_diffusion_sorption(u0: float, t: np.ndarray, cells: int = CELLS) -> tuple[np.ndarray, np.ndarray]:
+def solve_diffusion_sorption(u0: float | np.ndarray, t: np.ndarray, cells: int = CELLS) -> tuple[np.ndarray, np.ndarray]:
     """Cell-centred finite volumes (second order) in x, implicit BDF (scipy, rtol 1e-10) in time.
 
+    ``u0`` is one value for every cell or an array of ``cells`` cell values.
     Left face: u = 1. Right face value u_b from u_b = -D u_x with the one-sided gradient
     (u_b - u_{N-1}) / (dx / 2): u_b = D u_{N-1} / (D + dx / 2). Returns (values (nt, cells),
     right boundary values (nt,)).
@@ -50,7 +51,8 @@ def solve_diffusion_sorption(u0: float, t: np.ndarray, cells: int = CELLS) -> tu
     def rhs(_, u):
         return D / retardation(u) * (lap @ u + source)
 
-    sol = solve_ivp(rhs, (t[0], t[-1]), np.full(cells, float(u0)), method="BDF", t_eval=t, rtol=1e-10, atol=1e-12,
+    start = np.broadcast_to(np.asarray(u0, dtype=float), (cells,)).copy()
+    sol = solve_ivp(rhs, (t[0], t[-1]), start, method="BDF", t_eval=t, rtol=1e-10, atol=1e-12,
                     jac_sparsity=diags([1.0, 1.0, 1.0], [-1, 0, 1], shape=(cells, cells)))
     if not sol.success:
         raise RuntimeError(f"diffusion-sorption reference failed: {sol.message}")

@@ -36,6 +36,39 @@ def test_neumann_loss_uses_outward_normals():
             pytest.approx(expected, abs=1e-12)
 
 
+def test_neumann_loss_for_two_fields_on_every_wall():
+    """No-flux walls of a two-field system: u = x^2 + 3 y, v = sin(y) - 2 x, all faces at once."""
+    problem = pinnkit.get_problem("diffusion_reaction2d", t_final=0.5)
+    model = lambda p: torch.stack([p[:, 0] ** 2 + 3 * p[:, 1], torch.sin(p[:, 1]) - 2 * p[:, 0]], dim=1)  # noqa: E731
+    pts = problem.domain.sample_boundary(400, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    bc = problem.boundary_conditions[0]
+    assert bc.fields == ("u", "v") and bc.where is None
+    data = losses.boundary_set(problem, bc, pts)
+    # outward du/dn, dv/dn: x = -1: (2, 2); x = 1: (2, -2); y = -1: (-3, -cos 1); y = 1: (3, cos 1)
+    expected = {"x_min": 4 + 4, "x_max": 4 + 4, "y_min": 9 + math.cos(1) ** 2, "y_max": 9 + math.cos(1) ** 2}
+    counts = {f: problem.domain.on_face(pts, f).sum().item() for f in expected}
+    mean = sum(expected[f] * counts[f] for f in expected) / len(pts)
+    assert losses.boundary_loss(problem, model, data).item() == pytest.approx(mean, rel=1e-12)
+    exact = Neumann(("u", "v"), lambda p: torch.stack([_normal_du(p), _normal_dv(p)], dim=1))
+    assert losses.boundary_loss(problem, model, losses.boundary_set(problem, exact, pts)).item() < 1e-24
+
+
+def _face_sign(p):
+    """(axis, outward sign) of points on the faces of (-1, 1)^2."""
+    on_x = (p[:, 0].abs() - 1).abs() < 1e-12
+    return on_x, torch.where(on_x, p[:, 0].sign(), p[:, 1].sign())
+
+
+def _normal_du(p):
+    on_x, sign = _face_sign(p)
+    return sign * torch.where(on_x, 2 * p[:, 0], torch.full_like(p[:, 0], 3.0))
+
+
+def _normal_dv(p):
+    on_x, sign = _face_sign(p)
+    return sign * torch.where(on_x, torch.full_like(p[:, 0], -2.0), torch.cos(p[:, 1]))
+
+
 def test_rad_concentrates_points_where_the_residual_is_large():
     result = pinnkit.solve("burgers1d", config=dict(width=16, depth=3, n_residual=512, adam_steps=400, lbfgs_steps=0, lr=5e-3,
                                                     adaptive="rad", adaptive_every=200), progress=False, seed=0)

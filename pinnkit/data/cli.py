@@ -2,6 +2,7 @@
 
     pinnkit data info FILE [--reduced-resolution R] [--reduced-resolution-t R]
     pinnkit data generate FAMILY --out FILE [--samples N] [--nx N] [--nt N] [--seed S] [--param k=v ...]
+        (FAMILY: advection, burgers, reacdiff, diff-react, diff-sorp)
     pinnkit data download NAME [--dest DIR] [--manifest CSV] | --list
     pinnkit bench FILE --out DIR [--solver pinn] [--samples 0:8] [--set key=value ...]
                   [--protocol pinnkit|pdebench-pinn] [--workers N] [--device cpu|cuda] [--seed S]
@@ -36,9 +37,14 @@ def cmd_data_generate(args: argparse.Namespace) -> int:
     from pinnkit.data.generate import generate
 
     start = time.perf_counter()
+    from pinnkit.data.reader import open_pdebench
+
     path = generate(args.family, args.out, samples=args.samples, nx=args.nx, nt=args.nt, seed=args.seed,
                     params=dict(args.param), progress=not args.quiet)
-    print(f"{args.family}: {args.samples} samples of {args.nt} x {args.nx} in {time.perf_counter() - start:.1f} s -> {path}")
+    with open_pdebench(path) as f:
+        shape = " x ".join(map(str, f.sample_shape))
+    print(f"{args.family}: {args.samples} samples of {shape} [t, space..., channel] in "
+          f"{time.perf_counter() - start:.1f} s -> {path}")
     return 0
 
 
@@ -93,8 +99,9 @@ def register(sub) -> None:
     p = data_sub.add_parser("generate", help="write a PDEBench-format file with pinnkit's reference solvers")
     p.add_argument("family", help=f"one of: {', '.join(DEFAULTS)}")
     p.add_argument("--samples", type=int, default=4)
-    p.add_argument("--nx", type=int, default=1024)
-    p.add_argument("--nt", type=int, default=201)
+    p.add_argument("--nx", type=int, default=None,
+                   help="cells per space axis (default: 1024; diff-react 128)")
+    p.add_argument("--nt", type=int, default=None, help="time frames (default: 201; diff-react, diff-sorp 101)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--param", action="append", type=parse_assignment, default=[], metavar="NAME=VALUE",
                    help="PDE parameter or t_final (repeatable), e.g. --param beta=0.4")

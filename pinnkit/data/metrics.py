@@ -13,9 +13,11 @@ Takahashi et al., *PDEBench: An Extensive Benchmark for Scientific Machine Learn
   over the edges / faces (2 nx + 2 ny points in 2-D, corners counted on both edges), mean over samples;
 * ``frmse_*``  Fourier-space RMSE in the bands low ``[0, iLow)``, mid ``[iLow, iHigh)``, high
   ``[iHigh, end)`` (NaN when a band is empty). 1-D: ``F`` the unnormalised real FFT over x, per
-  (channel, k, t) ``sqrt(mean_samples |F(pred) - F(target)|^2) / nx * Lx``. n-D: full FFT over
-  space, indices ``i_d < n_d / 2``, radial bin ``floor(|i|)``, bins below ``min(n) / 2``, per bin
-  ``sqrt(mean_samples sum_bin |dF|^2) / prod(n) * prod(L)``.
+  (channel, k, t) ``sqrt(mean_samples |F(pred) - F(target)|^2) / nx * Lx``, k = 0 .. floor(nx / 2).
+  n-D: full FFT over space, indices ``i_d < n_d / 2``, radial bin ``floor(|i|)``, bins
+  ``r < min(n) / 2``, per bin ``sqrt(mean_samples sum_bin |dF|^2) / prod(n) * prod(L)``. For odd
+  n both keep the wavenumbers below n / 2 (0 .. (n - 1) / 2), so a mode constant along y scores
+  the same in 1-D and 2-D; for even n the 1-D bins also hold the Nyquist mode k = n / 2.
 
 Every metric is first an array over (channel, time) and is then averaged over channels and
 time to one float. Dataset-level numbers here are plain means over samples; PDEBench's own
@@ -70,7 +72,7 @@ def _fourier_bands(pred: np.ndarray, target: np.ndarray, lengths: tuple[float, .
     power = np.abs(df[(slice(None),) + keep]) ** 2  # (b, i, j[, l], t, c)
     grids = np.meshgrid(*[np.arange(len(range(*s.indices(n)))) for s, n in zip(keep, shape)], indexing="ij")
     radius = np.floor(np.sqrt(sum(g.astype(float) ** 2 for g in grids))).astype(int)
-    n_bins = min(shape) // 2
+    n_bins = (min(shape) + 1) // 2  # bins r < min(n) / 2: for odd n that includes r = (n - 1) / 2
     flat = power.reshape(power.shape[0], -1, *power.shape[-2:])
     radius = radius.ravel()
     out = np.stack([flat[:, radius == r].sum(axis=1) for r in range(n_bins)], axis=1)  # (b, bin, t, c)

@@ -4,7 +4,8 @@ The initial condition is the sample's first frame (trigonometric interpolation o
 cell-centred grid), the parameters come from the file, and the reference is the sample itself on
 its grid (between grid points: linear in x, periodically, and in t). The PDE is the family's
 catalogue PDE in PDEBench's convention (``advection1d``, ``diffusion_reaction1d``; Burgers
-``u_t + u u_x = (nu / pi) u_xx``).
+``u_t + u u_x = (nu / pi) u_xx``). The non-periodic group families (``diff-sorp``,
+``diff-react``) are built in :mod:`pinnkit.data.problem_groups`.
 """
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from pinnkit.reference.spectral import fourier_interpolate
 
 __all__ = ["sample_problem", "SUPPORTED"]
 
-SUPPORTED = ("advection", "burgers", "reacdiff")
+SUPPORTED = ("advection", "burgers", "reacdiff", "diff-sorp", "diff-react")
 
 
 def _pde(family: str, params: dict) -> PDE:
@@ -51,13 +52,18 @@ def _pde(family: str, params: dict) -> PDE:
 
 def sample_problem(source: str | Path | PDEBenchFile, index: int = 0, reduced_resolution: int = 1,
                    reduced_resolution_t: int = 1) -> Problem:
-    """The forward problem of sample ``index`` of a 1-D periodic PDEBench file (advection, Burgers, ReacDiff)."""
+    """The forward problem of sample ``index`` of a PDEBench file of a family in :data:`SUPPORTED`."""
     if not isinstance(source, PDEBenchFile):
         with open_pdebench(source, reduced_resolution, reduced_resolution_t) as f:
             return sample_problem(f, index)
     f = source
     if f.family not in SUPPORTED:
         raise ValueError(f"no forward problem for PDEBench family {f.family!r} yet; supported: {', '.join(SUPPORTED)}")
+    if f.layout == "groups":
+        from pinnkit.data.problem_groups import group_problem
+
+        return group_problem(f.family, f.sample(index).astype(np.float64), f.coords, f.t, f.bounds, f.config(index),
+                             dict(file=f.path.name, sample=int(index)))
     data = f.sample(index)[..., 0].astype(np.float64)  # (nt, nx)
     x, t = f.coords["x"].astype(np.float64), f.t.astype(np.float64)
     low, high = f.bounds["x"]

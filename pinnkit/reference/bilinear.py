@@ -1,9 +1,10 @@
-"""Bilinear interpolation of samples on an ``(x, t)`` grid: references given as grids of values."""
+"""Linear interpolation of samples on grids (``(x, t)`` bilinear, or any tensor grid): references given as values."""
 from __future__ import annotations
 
 from typing import Callable
 
 import numpy as np
+from scipy.interpolate import RegularGridInterpolator
 
 
 def bilinear_xt(x: np.ndarray, t: np.ndarray, values: np.ndarray,
@@ -31,5 +32,21 @@ def bilinear_xt(x: np.ndarray, t: np.ndarray, values: np.ndarray,
         lo = values[i, j] * (1 - wx) + values[i + 1, j] * wx
         hi = values[i, j + 1] * (1 - wx) + values[i + 1, j + 1] * wx
         return (lo * (1 - wt) + hi * wt)[:, None]
+
+    return fn
+
+
+def linear_on_grid(axes: tuple[np.ndarray, ...], values: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """``points (N, d) -> (N, F)``, multilinear in ``values`` ``(len(axes[0]), ..., len(axes[-1]), F)``.
+
+    Points beyond the grid are clamped to it first, so they take the value at the nearest edge
+    or corner (the grids here are cell centres, half a cell inside the domain).
+    """
+    axes = tuple(np.asarray(a, dtype=float) for a in axes)
+    interpolate = RegularGridInterpolator(axes, np.asarray(values, dtype=float), method="linear")
+    lows, highs = np.array([a[0] for a in axes]), np.array([a[-1] for a in axes])
+
+    def fn(points: np.ndarray) -> np.ndarray:
+        return interpolate(np.clip(np.asarray(points, dtype=float), lows, highs))
 
     return fn

@@ -261,8 +261,16 @@ def _integrate(u0, lengths, linear, nonlinear, t_out, dt, dealias: bool, real: b
     mask = fourier.dealias_mask() if dealias else None
     stepper = _Stepper(lin, _checked_nonlinear(nonlinear, fourier.k, mask), float(dt))
 
-    out = np.empty((t_out.size, *u0.shape))
-    v, t = fourier.forward(u0), 0.0
+    return march(stepper, fourier.forward(u0), t_out, dt, fourier.inverse, u0.shape)
+
+
+def march(stepper: "_Stepper", start: np.ndarray, t_out: np.ndarray, dt: float,
+          to_values: Callable[[np.ndarray], np.ndarray], shape: tuple[int, ...]) -> np.ndarray:
+    """Step ``start`` (spectral coefficients at t = 0) through ``t_out`` with steps of at most ``dt``;
+    returns ``to_values`` of the state at each output time, ``(len(t_out), *shape)``. Stops with
+    FloatingPointError at the first non-finite step."""
+    out = np.empty((t_out.size, *shape))
+    v, t = start, 0.0
     with np.errstate(over="ignore", invalid="ignore"):
         for i, t_next in enumerate(t_out):
             for h in _step_plan(t_next - t, dt):
@@ -271,7 +279,7 @@ def _integrate(u0, lengths, linear, nonlinear, t_out, dt, dealias: bool, real: b
                 if not np.all(np.isfinite(v)):
                     raise FloatingPointError(f"solution became non-finite at t = {t:.6g}")
             t = float(t_next)
-            out[i] = fourier.inverse(v)
+            out[i] = to_values(v)
     return out
 
 

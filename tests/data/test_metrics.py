@@ -65,6 +65,24 @@ def test_2d_boundary_and_radial_fourier_bins():
     assert m["crmse"] == pytest.approx(4.0 / n**2)
 
 
+def test_odd_grids_keep_the_same_wavenumbers_in_1d_and_2d():
+    """nx = ny = 5: both keep k = 0, 1, 2 (< 5 / 2). A cos(2 pi 2 x) error constant in y has |F_2| = nx / 2
+    (1-D) and n^2 / 2 (2-D), so bin 2 holds 0.5 in both and the low band [0, 4) averages 0.5 / 3."""
+    n = 5
+    x = np.arange(n) / n
+    wave = np.cos(2 * np.pi * 2 * x)
+    one = pdebench_metrics(wave[None, :, None, None], np.zeros((1, n, 1, 1)))
+    two = pdebench_metrics(np.broadcast_to(wave[:, None], (n, n))[None, :, :, None, None], np.zeros((1, n, n, 1, 1)))
+    assert one["frmse_low"] == pytest.approx(0.5 / 3, rel=1e-12)
+    assert two["frmse_low"] == pytest.approx(0.5 / 3, rel=1e-12)  # was 0 when bin 2 (< 2.5) was dropped
+    assert math.isnan(one["frmse_mid"]) and math.isnan(two["frmse_mid"])
+    # a 2-D mode (2, 1) at radius floor(sqrt(5)) = 2 with nx = 7, ny = 5: bins r < 5 / 2, |F| = 35 / 2
+    y = np.arange(5) / 5
+    mode = np.cos(2 * np.pi * (2 * np.arange(7)[:, None] / 7 + y[None, :]))
+    m = pdebench_metrics(mode[None, :, :, None, None], np.zeros((1, 7, 5, 1, 1)), Lx=2.0, Ly=3.0)
+    assert m["frmse_low"] == pytest.approx(0.5 * 6.0 / 3, rel=1e-12)
+
+
 def test_metric_errors_name_the_problem():
     with pytest.raises(ValueError, match="shapes differ"):
         pdebench_metrics(np.zeros((1, 4, 2, 1)), np.zeros((1, 4, 3, 1)))
