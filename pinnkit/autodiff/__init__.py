@@ -7,9 +7,10 @@ divergences and parameter Jacobians. Requests are named by derivative keys (see
 
 * :mod:`.forward` (with :mod:`.taylor`, :mod:`.fast_jacobian`): one Taylor-jet pass through the
   networks pinnkit builds, up to second order, and per-point parameter Jacobians from one
-  backward pass (the default for Jacobians, and for derivatives under ``torch.compile``);
-* :mod:`.nested`: batched nested autograd, any callable, any order (the eager default for
-  derivatives: as fast on the CPU as the forward jet, measured);
+  backward pass (the default wherever it applies; tanh MLPs go through the fused steps of
+  :mod:`.fused`, 1.15-1.7x faster than nested autograd for loss + backward on the CPU, measured);
+* :mod:`.nested`: batched nested autograd, any callable, any order (the fallback for modules
+  the forward path does not know);
 * :mod:`.generic`: torch.func (jvp / vmap, vmap(jacrev)), any callable: the oracle.
 
 The tests hold all three to agreement within 1e-12 in float64; ``benchmarks/kernels.py``
@@ -28,6 +29,7 @@ from pinnkit.autodiff.nested import batch_jet_nested
 from pinnkit.autodiff.jacobian import parameter_jacobian
 from pinnkit.autodiff.jet import Jet
 from pinnkit.autodiff.keys import DerivativeSpec, gradient_keys, laplacian_keys, parse_keys
+from pinnkit.autodiff.policy import generic_kernels
 
 __all__ = [
     "Jet", "DerivativeSpec", "parse_keys", "derivatives", "gradient", "laplacian", "divergence",
@@ -50,22 +52,24 @@ def derivatives(fn: Callable[[torch.Tensor], torch.Tensor], points: torch.Tensor
 
     ``method``: ``"forward"`` (one Taylor-jet pass through a pinnkit network, see
     :mod:`pinnkit.autodiff.forward`), ``"autograd"`` (batched nested autograd, any callable),
-    ``"func"`` (torch.func nested jvp under vmap, the generic oracle), ``"auto"``
-    (``"autograd"``: measured on a 2-core CPU in eager mode, nested autograd was as fast as the
-    forward jet or faster for derivatives and for loss + backward, see ``benchmarks/kernels.py``;
-    the forward jet pays under ``torch.compile``, which cannot compile nested autograd, and for
-    parameter Jacobians). All agree to rounding (tests).
+    ``"func"`` (torch.func nested jvp under vmap, the generic oracle), ``"auto"`` (``"forward"``
+    where it applies, else ``"autograd"``; see ``benchmarks/kernels.py``; ``"autograd"`` under
+    ``PINNKIT_KERNELS=generic``, :mod:`.policy`). All agree to rounding
+    (tests).
     """
     check_choice("derivative method", method, METHODS)
+    if method == "auto" and generic_kernels():
+        method = "autograd"
     spec = parse_keys(keys, tuple(coords), tuple(fields))
     _check_points(points, spec)
     if method == "func":
         return Jet(batch_jet(fn, points, spec, chunk_size=chunk_size), spec)
-    if method == "forward":
+    if method in ("forward", "auto"):
         reason = unsupported_reason(fn, spec)
-        if reason is not None:
+        if reason is None:
+            return Jet(batch_jet_forward(fn, points, spec), spec)
+        if method == "forward":
             raise ValueError(f"the forward derivative path cannot handle {reason}; use method='autograd'")
-        return Jet(batch_jet_forward(fn, points, spec), spec)
     return Jet(batch_jet_nested(fn, points, spec), spec)
 
 

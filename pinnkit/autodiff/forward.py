@@ -1,4 +1,5 @@
-"""The one-pass fast path: Taylor jets pushed through the ansatz networks pinnkit builds.
+"""The one-pass fast path: Taylor jets pushed through the ansatz networks pinnkit builds (tanh MLPs
+through the fused steps of :mod:`.fused` in eager mode).
 
 Supported: :class:`pinnkit.nn.Network` (normalisation, fixed or trainable periodic embedding,
 random Fourier features, MLP with any activation of :data:`pinnkit.nn.ACTIVATIONS`) and
@@ -14,7 +15,7 @@ from typing import Callable
 import torch
 from torch import nn
 
-from pinnkit.autodiff import taylor
+from pinnkit.autodiff import fused, taylor
 from pinnkit.autodiff.keys import DerivativeSpec
 from pinnkit.autodiff.taylor import JetLayout
 
@@ -82,6 +83,8 @@ def network_jet(module: nn.Module, points: torch.Tensor, layout: JetLayout,
         return taylor.add(g, taylor.product(d, inner, layout))
     jet = _encoding_jet(module.encoding, taylor.seed(points, layout), layout, params)
     mlp, act = module.mlp, _activation(module.mlp.act)
+    if type(params) is Parameters and fused.usable(mlp, layout):  # not the Jacobian recorder
+        return fused.mlp_jet(mlp, jet, layout)
     for layer in mlp.layers[:-1]:
         jet = taylor.elementwise(params.linear(jet, layer), layout, act)
     return params.linear(jet, mlp.layers[-1])

@@ -23,6 +23,7 @@ from pinnkit.autodiff.forward import unsupported_reason
 from pinnkit.autodiff.generic import point_jet
 from pinnkit.autodiff.jet import Jet
 from pinnkit.autodiff.keys import parse_keys
+from pinnkit.autodiff.policy import generic_kernels
 
 Residual = Callable[[Mapping[str, torch.Tensor]], torch.Tensor]
 
@@ -49,11 +50,14 @@ def parameter_jacobian(module: nn.Module, points: torch.Tensor, coords: Iterable
     ``method``: ``"forward"`` (one jet pass and one backward pass per residual component, for
     networks :func:`pinnkit.autodiff.forward.unsupported_reason` accepts; chunks sized to stay
     near ``budget_bytes``), ``"func"`` (``vmap(jacrev)``, any module, the oracle), ``"auto"``
-    (``"forward"`` where supported). ``chunk_size`` fixes the points per chunk. ``columns``
-    (indices into the flat parameter vector) returns only those columns, ``(N, k, len(columns))``;
+    (``"forward"`` where supported; ``"func"`` under ``PINNKIT_KERNELS=generic``). ``chunk_size``
+    fixes the points per chunk. ``columns`` (indices into the flat parameter vector) returns only
+    those columns, ``(N, k, len(columns))``;
     the forward method then never forms the others (TENG's random parameter subsets).
     """
     check_choice("Jacobian method", method, METHODS)
+    if method == "auto" and generic_kernels():
+        method = "func"
     coords, fields = tuple(coords), tuple(fields)
     spec = parse_keys(list(keys) if residual is not None else list(fields), coords, fields)
     reason = unsupported_reason(module, spec)

@@ -29,8 +29,8 @@ class PINNConfig:
     uses mini-batches.
     Optimisation: ``adam_steps`` of Adam (lr decayed by ``lr_decay`` every ``lr_decay_steps``)
     then ``lbfgs_steps`` L-BFGS iterations (strong Wolfe) in ``lbfgs_dtype``.
-    Kernels: ``derivatives`` picks the derivative path (``"auto"``: the one-pass forward jet with
-    ``compile=True``, else nested autograd); ``compile=True`` wraps the residual loss in
+    Kernels: ``derivatives`` picks the derivative path (``"auto"``: the one-pass forward jet
+    wherever it applies, else nested autograd; ``compile=True`` needs the forward jet); ``compile=True`` wraps the residual loss in
     ``torch.compile`` (falls back to eager with a warning where no compiler works).
     """
 

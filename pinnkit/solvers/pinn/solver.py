@@ -42,9 +42,9 @@ class PINN(Solver):
         self.lbfgs: torch.optim.LBFGS | None = None
         self._lbfgs_losses: list[float] = []
         self._stop_reason: str | None = None
-        # "auto": the forward jet when compiling (nested autograd cannot be compiled), else nested
-        # autograd, the faster in eager mode as measured in benchmarks/kernels.py
-        self.derivatives = c.derivatives if c.derivatives != "auto" else ("forward" if c.compile else "autograd")
+        # "auto": the forward jet wherever it applies (faster, benchmarks/kernels.py), else nested
+        # autograd; compiling needs the forward jet (nested autograd cannot be compiled)
+        self.derivatives = "forward" if c.compile and c.derivatives == "auto" else c.derivatives
         self._residual_loss = maybe_compile(self._eager_residual_loss, c.compile)
         self._sample_all()
 
