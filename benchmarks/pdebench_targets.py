@@ -48,6 +48,8 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=None, help="step budget per solve (smoke tests)")
     parser.add_argument("--set", action="append", default=[], metavar="FAMILY:KEY=VALUE",
                         help="override pinnkit's best configuration for a family")
+    parser.add_argument("--best-solver", default="teng", choices=("teng", "pinn"),
+                        help="the solver of pinnkit's best configuration (default: teng)")
     parser.add_argument("--workers", type=int, default=None,
                         help="processes per (family, protocol) run (default: one per sample)")
     parser.add_argument("--json")
@@ -59,18 +61,19 @@ def main() -> None:
         path = data / FILES[family]
         if not path.is_file():
             generate(family, path, samples=args.n_generate, nx=args.nx, nt=args.nt, seed=0)
-        for protocol in ("pdebench-pinn", "pinnkit"):
+        for protocol, solver in (("pdebench-pinn", "pinn"), ("pinnkit", args.best_solver)):
             overrides = {}
             for item in args.set:
                 fam, _, assignment = item.partition(":")
                 key, _, value = assignment.partition("=")
                 if fam == family and protocol == "pinnkit":
                     overrides[key] = json.loads(value) if value[:1] in "0123456789-[{tf" else value
-            jobs.append((family, protocol, path, overrides))
+            jobs.append((family, protocol, solver, path, overrides))
 
     def run(job):
-        family, protocol, path, overrides = job
-        return run_bench(path, Path(args.out) / f"{family}_{protocol}", samples=args.samples, protocol=protocol,
+        family, protocol, solver, path, overrides = job
+        return run_bench(path, Path(args.out) / f"{family}_{protocol}_{solver}", solver=solver, samples=args.samples,
+                         protocol=protocol,
                          overrides=overrides, device=args.device, steps=args.steps, time_budget_s=args.time_budget,
                          workers=args.workers)
 

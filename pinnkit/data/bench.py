@@ -10,8 +10,9 @@ parallel worker processes (one torch thread each) by default.
 
 Protocols (``--protocol``):
 
-* ``pinnkit`` (default): the solver's configuration tuned for the family (:data:`BEST`), scored
-  on every frame after the initial one;
+* ``pinnkit`` (default): the solver's configuration tuned for the family (:data:`BEST` for the
+  PINN; TENG's per-problem defaults for ``pdebench_<family>``), scored on every frame after the
+  initial one;
 * ``pdebench-pinn``: PDEBench's PINN baseline (Takahashi et al., NeurIPS 2022, appendix D.3):
   MLP 6 x 40 tanh, Glorot-normal weights, Adam lr 1e-3 for 15000 iterations without decay,
   1000 interior / 1000 boundary / 5000 initial points drawn uniformly once, equal loss weights,
@@ -42,14 +43,17 @@ __all__ = ["run_bench", "parse_samples", "PROTOCOLS", "BEST"]
 PDEBENCH_PINN = dict(width=40, depth=6, activation="tanh", n_residual=1000, n_boundary=1000, n_initial=5000,
                      sampling="uniform", resample_every=0, adaptive="none", w_residual=1.0, w_initial=1.0,
                      w_boundary=1.0, adam_steps=15000, lr=1e-3, lr_decay=1.0, lbfgs_steps=0)
-# pinnkit's best measured PINN configurations per family (benchmarks/pdebench_targets.py)
-BEST: dict[str, dict[str, Any]] = {
-    "advection": dict(width=64, depth=4, periodic_harmonics=8, n_residual=4096, n_initial=1024, w_initial=10.0,
-                      adam_steps=4000, lr=1e-3, lr_decay=0.9, lr_decay_steps=1000, lbfgs_steps=4000),
-    "burgers": dict(width=64, depth=6, periodic_harmonics=4, n_residual=8192, n_initial=1024, w_initial=10.0,
-                    causal=True, causal_eps=1.0, adam_steps=6000, lr_decay_steps=1500, lbfgs_steps=4000,
-                    adaptive="rad", adaptive_every=2000),
-    "reacdiff": dict(width=64, depth=4, periodic_harmonics=4, n_residual=4096, adam_steps=3000, lbfgs_steps=3000),
+# pinnkit's best measured configurations per solver and family (benchmarks/pdebench_targets.py);
+# TENG's live with its per-problem defaults (pinnkit.solvers.teng.config.PROBLEM_DEFAULTS, "pdebench_<family>")
+BEST: dict[str, dict[str, dict[str, Any]]] = {
+    "pinn": {
+        "advection": dict(width=64, depth=4, periodic_harmonics=8, n_residual=4096, n_initial=1024, w_initial=10.0,
+                          adam_steps=4000, lr=1e-3, lr_decay=0.9, lr_decay_steps=1000, lbfgs_steps=4000),
+        "burgers": dict(width=64, depth=6, periodic_harmonics=4, n_residual=8192, n_initial=1024, w_initial=10.0,
+                        causal=True, causal_eps=1.0, adam_steps=6000, lr_decay_steps=1500, lbfgs_steps=4000,
+                        adaptive="rad", adaptive_every=2000),
+        "reacdiff": dict(width=64, depth=4, periodic_harmonics=4, n_residual=4096, adam_steps=3000, lbfgs_steps=3000),
+    },
 }
 PROTOCOLS = ("pinnkit", "pdebench-pinn")
 _PLOT_LOCK = threading.Lock()  # matplotlib is not thread-safe (runs of one process may share it)
@@ -88,10 +92,12 @@ def _version() -> str:
         return "unknown"
 
 
-def bench_config(family: str, protocol: str, overrides: Mapping[str, Any] | None) -> dict[str, Any]:
+def bench_config(family: str, protocol: str, overrides: Mapping[str, Any] | None, solver: str = "pinn") -> dict[str, Any]:
     """The solver overrides a protocol uses for ``family``, with the user's ``overrides`` on top."""
     check_choice("protocol", protocol, PROTOCOLS)
-    base = PDEBENCH_PINN if protocol == "pdebench-pinn" else BEST.get(family, {})
+    if protocol == "pdebench-pinn" and solver != "pinn":
+        raise ValueError(f"protocol 'pdebench-pinn' is PDEBench's PINN baseline: it needs --solver pinn, not {solver!r}")
+    base = PDEBENCH_PINN if protocol == "pdebench-pinn" else BEST.get(solver, {}).get(family, {})
     return {**base, **dict(overrides or {})}
 
 
@@ -171,7 +177,7 @@ def run_bench(file: str | Path, out: str | Path, solver: str = "pinn", samples: 
     with open_pdebench(file, reduced_resolution, reduced_resolution_t) as f:
         indices = parse_samples(samples, f.n_samples)
         family = f.family
-    config = bench_config(family, protocol, overrides)
+    config = bench_config(family, protocol, overrides, solver)
     settings = dict(md5=file_md5(file), solver=solver, protocol=protocol, config=config, seed=seed, device=device,
                     reduced_resolution=reduced_resolution, reduced_resolution_t=reduced_resolution_t, steps=steps,
                     time_budget_s=time_budget_s)

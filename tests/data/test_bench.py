@@ -57,3 +57,19 @@ def test_sample_selection_and_protocol_errors():
     assert (config["width"], config["depth"], config["lr"], config["lbfgs_steps"], config["adam_steps"]) == (40, 6, 1e-3, 0, 10)
     with pytest.raises(ValueError, match="unknown protocol 'pdebench'. Did you mean 'pdebench-pinn'"):
         bench_config("burgers", "pdebench", None)
+    with pytest.raises(ValueError, match="protocol 'pdebench-pinn' is PDEBench's PINN baseline: it needs --solver pinn, not 'teng'"):
+        bench_config("burgers", "pdebench-pinn", None, solver="teng")
+    assert bench_config("burgers", "pinnkit", None, solver="pinn")["causal"] is True  # the PINN's tuned family config
+    assert bench_config("burgers", "pinnkit", dict(dt=0.001), solver="teng") == dict(dt=0.001)  # TENG: its own defaults
+
+
+def test_teng_tuned_for_pdebench_samples(advection_file):
+    """A PDEBench sample gets TENG's pdebench_<family> defaults: this advection sample to 1.6e-5 (measured)."""
+    import pinnkit
+    from pinnkit.data.problem import sample_problem
+
+    problem = sample_problem(advection_file, 0)
+    config = pinnkit.solvers.teng.default_config(problem.name)
+    assert (config.integrator, config.dt, config.grid) == ("rk4", 0.01, 256)
+    result = pinnkit.solve(problem, solver="teng", config=dict(grid=64, init_iterations=200), progress=False)
+    assert result.errors["rel_l2"] < 1e-4

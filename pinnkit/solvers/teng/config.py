@@ -90,6 +90,11 @@ PROBLEM_DEFAULTS: dict[str, dict[str, Any]] = {
                    init_tol=1e-9),
     # measured with the TENG-style parameters eps = 0.005, rate = 1 (the damping is what keeps it stable)
     "allen_cahn1d": dict(_SMALL, integrator="rk4", dt=0.002, grid=512, init_iterations=1000, damping=1e-7),
+    # PDEBench samples (pinnkit.data.sample_problem; benchmarks/pdebench_targets.py): advection beta = 0.1
+    # and Burgers nu = 0.01 at 1024 x 201. Burgers needs the fine grid for its fronts (|u_x| up to ~170)
+    # and the damping for stability (without it, sample 0 diverged at dt = 0.002 and 0.005).
+    "pdebench_advection": dict(_SMALL, integrator="rk4", dt=0.01, grid=256),
+    "pdebench_burgers": dict(_SMALL, integrator="rk4", dt=0.002, grid=1024, damping=1e-7),
 }
 
 
