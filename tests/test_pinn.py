@@ -97,3 +97,14 @@ def test_cli_resume_continues_from_checkpoint(tmp_path):
     # resuming reproduces the uninterrupted run (same points, optimiser state and parameters)
     assert resumed["rel_l2"] == pytest.approx(straight.errors["rel_l2"], rel=1e-5)
     assert main(common + ["--resume", str(tmp_path / "nothing"), "--out", str(tmp_path / "c")]) == 2
+
+
+def test_hard_initial_condition_is_exact_and_needs_one(heat_result):
+    assert heat_result.config.hard_initial  # the heat1d default
+    x = torch.linspace(0.0, 2 * np.pi, 33, dtype=torch.float64)[:, None]
+    u0 = heat_result.problem.initial_condition.value(x)
+    at_zero = heat_result.u(torch.cat([x, torch.zeros_like(x)], dim=1))
+    assert float((at_zero.reshape(-1) - u0.reshape(-1)).abs().max()) < 1e-14
+    assert "loss_residual" in heat_result.history[0] and "loss_initial" not in heat_result.history[0]
+    with pytest.raises(ValueError, match="problem 'poisson1d' has no initial condition to impose"):
+        pinnkit.solve("poisson1d", config=dict(hard_initial=True, adam_steps=1, lbfgs_steps=0), progress=False)

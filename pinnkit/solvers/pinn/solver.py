@@ -8,7 +8,7 @@ import torch
 
 from pinnkit.autodiff.compiled import maybe_compile
 from pinnkit.conditions import Dirichlet, Neumann
-from pinnkit.nn import build_network
+from pinnkit.nn import build_network, impose_initial
 from pinnkit.problem import Problem
 from pinnkit.solvers.base import DTYPES, Solver
 from pinnkit.solvers.pinn import losses
@@ -37,6 +37,8 @@ class PINN(Solver):
         self.network = build_network(problem, width=c.width, depth=c.depth, activation=c.activation,
                                      periodic_harmonics=c.periodic_harmonics, fourier_features=c.fourier_features,
                                      fourier_sigma=c.fourier_sigma, generator=generator, dtype=dtype, device=device)
+        if c.hard_initial:
+            self.network = impose_initial(problem, self.network)
         self.weights = {"residual": c.w_residual, "initial": c.w_initial, "boundary": c.w_boundary}
         self.adam = torch.optim.Adam(self.network.parameters(), lr=c.lr)
         self.lbfgs: torch.optim.LBFGS | None = None
@@ -93,7 +95,7 @@ class PINN(Solver):
         c, dom = self.config, self.problem.domain
         kw = dict(method=c.sampling, generator=self.generator, device=self.device, dtype=self.dtype)
         self.points = {"residual": dom.sample_interior(c.n_residual, **kw)}
-        if self.problem.initial_condition is not None:
+        if self.problem.initial_condition is not None and not c.hard_initial:
             self.points["initial"] = dom.sample_initial(c.n_initial, **kw)
         for i, bc in enumerate(self.problem.boundary_conditions):
             self.points[f"boundary{i}"] = dom.sample_boundary(c.n_boundary, where=bc.where, **kw)
