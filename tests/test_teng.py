@@ -40,6 +40,17 @@ def test_order_of_convergence_with_a_linear_model(name):
     assert abs(slope - get_integrator(name).order) <= 0.3, (name, errors, slope)
 
 
+def test_startup_substeps_refine_the_first_step():
+    from pinnkit.solvers.teng.solver import startup_substeps
+
+    assert startup_substeps(0.008, 3) == [0.001, 0.001, 0.002, 0.004]
+    # linear model, Euler: only the first step changes, and four sub-steps make it more accurate
+    errors = [final_error(pinnkit.solve("heat1d", solver="teng", progress=False,
+                                        config=dict(LINEAR, integrator="euler", dt=0.4, startup_halvings=m)))
+              for m in (0, 3)]
+    assert errors[1] < 0.9 * errors[0], errors
+
+
 def test_tableaux_are_checked_and_named():
     with pytest.raises(ValueError, match="must sum to 1"):
         Tableau("bad", 1, ((),), (0.5,))

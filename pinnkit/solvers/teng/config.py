@@ -33,6 +33,8 @@ class TENGConfig:
     Tikhonov damping ``damping`` x |J_S|_F^2 / |S| (``rcond`` for the CPU lstsq driver). Initial fit: ``init_iterations`` of the same updates
     with ``init_subset`` parameters, until the relative misfit is below ``init_tol``.
     ``dtype``: the network's precision ("same" = the dtype passed to solve()).
+    ``startup_halvings`` > 0 takes the first step as sub-steps growing geometrically from
+    ``dt / 2^startup_halvings`` (initial data with a kink make the first instants stiff).
     ``snapshot_every``: steps between recorded parameter sets (the solution at other times is
     interpolated linearly between records).
     """
@@ -60,6 +62,7 @@ class TENGConfig:
     init_tol: float = 1e-8
     dtype: str = "float64"
     snapshot_every: int = 1
+    startup_halvings: int = 0
 
     def __post_init__(self) -> None:
         check_choice("integrator", self.integrator, INTEGRATORS)
@@ -70,7 +73,8 @@ class TENGConfig:
         for name in ("grid", "width", "depth", "periodic_features", "fourier_modes", "snapshot_every"):
             if getattr(self, name) < 1:
                 raise ValueError(f"config {name} must be >= 1, got {getattr(self, name)}")
-        for name in ("iterations", "later_iterations", "subset", "later_subset", "init_iterations", "init_subset"):
+        for name in ("iterations", "later_iterations", "subset", "later_subset", "init_iterations", "init_subset",
+                     "startup_halvings"):
             if getattr(self, name) < 0:
                 raise ValueError(f"config {name} must be >= 0, got {getattr(self, name)}")
         if not self.dt > 0:

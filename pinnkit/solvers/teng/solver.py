@@ -95,7 +95,10 @@ class TENG(Solver):
         info: dict[str, float] = {}
         if not self.fitted:
             info["init_rel"] = self.fit_initial()
-        rel = self.time_step()
+        if k == 0 and self.config.startup_halvings:
+            rel = min(self.time_step(h) for h in startup_substeps(self.dt, self.config.startup_halvings))
+        else:
+            rel = self.time_step()
         self.t = self.t0 + (k + 1) * self.dt
         if (k + 1) % self.config.snapshot_every == 0 or k + 1 >= self.n_steps:
             self.snapshots.record(self.t)
@@ -140,9 +143,10 @@ class TENG(Solver):
         self.snapshots.record(self.t0)
         return rel
 
-    def time_step(self) -> float:
-        """One Runge-Kutta step with a projection per stage; returns the last fit's relative misfit."""
-        tab, dt = self.tableau, self.dt
+    def time_step(self, dt: float | None = None) -> float:
+        """One Runge-Kutta step (of ``dt``, default the solver's) with a projection per stage;
+        returns the last fit's relative misfit."""
+        tab, dt = self.tableau, self.dt if dt is None else dt
         u_n = self.values()
         slopes: list[torch.Tensor] = []
         fits = 0
@@ -197,3 +201,10 @@ class TENG(Solver):
                 lam = max(lam, 1e-14) * 100
         vector_to_parameters(best_theta, self.params)
         return best / scale
+
+
+def startup_substeps(dt: float, halvings: int) -> list[float]:
+    """``dt`` split as ``h, h, 2h, 4h, ..., dt/2`` with ``h = dt / 2^halvings`` (sums to ``dt``): small
+    first steps for initial data that are not smooth (a kink makes the first instants stiff)."""
+    h = dt / 2**halvings
+    return [h] + [h * 2**j for j in range(halvings)]
