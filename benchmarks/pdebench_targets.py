@@ -12,8 +12,11 @@ targets: best <= 1e-2 and >= 10x better than the protocol. Published FNO nRMSE f
 Burgers 7.8e-3, advection 7.7e-3. ``--time-budget`` caps each solve (reduced budgets are
 reported in the rows: steps done vs planned).
 
-Recorded run (benchmarks/results/pdebench_targets_h100_270s.json): one H100, all 12 solves at
-once (about 70 ms per step each), ``--time-budget 270``: far short of the protocols' budgets.
+pinnkit's best is TENG by default (``--best-solver pinn`` for the PINN's tuned configuration).
+
+Recorded runs: benchmarks/results/pdebench_targets_cpu_teng.json (2-core CPU, all 12 solves at
+once, complete budgets: both targets met); pdebench_targets_h100_270s.json (``--best-solver
+pinn``, one H100, all 12 solves at once, ``--time-budget 270``: far short of the protocols' budgets).
 """
 from __future__ import annotations
 
