@@ -5,6 +5,7 @@ Installed as ``pinnkit.problems``; look problems up by name with ``pinnkit.get_p
 from .advection import advection1d
 from .allen_cahn import allen_cahn1d, allen_cahn2d
 from .burgers import burgers1d, burgers2d
+from .burgers_pdebench import burgers1d_pdebench
 from .diffusion_reaction import diffusion_reaction1d
 from .diffusion_reaction2d import diffusion_reaction2d
 from .diffusion_sorption import diffusion_sorption1d
@@ -15,7 +16,7 @@ from .poisson import poisson1d, poisson2d
 CATALOGUE = {
     f.__name__: f
     for f in (heat1d, heat2d, burgers1d, burgers2d, allen_cahn1d, allen_cahn2d, poisson1d, poisson2d,
-              kovasznay, taylor_green, lid_driven_cavity, advection1d, diffusion_reaction1d,
+              kovasznay, taylor_green, lid_driven_cavity, advection1d, burgers1d_pdebench, diffusion_reaction1d,
               diffusion_reaction2d, diffusion_sorption1d)
 }
 

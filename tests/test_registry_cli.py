@@ -8,7 +8,7 @@ import pinnkit
 from pinnkit.cli import main
 
 EXPECTED = {"heat1d", "heat2d", "burgers1d", "burgers2d", "allen_cahn1d", "allen_cahn2d", "poisson1d",
-            "poisson2d", "kovasznay", "taylor_green", "lid_driven_cavity", "advection1d", "diffusion_reaction1d",
+            "poisson2d", "kovasznay", "taylor_green", "lid_driven_cavity", "advection1d", "burgers1d_pdebench", "diffusion_reaction1d",
             "diffusion_reaction2d", "diffusion_sorption1d"}
 
 

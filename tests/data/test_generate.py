@@ -90,3 +90,19 @@ def test_cli_generate_and_info(tmp_path, capsys):
     assert "samples     2, each [5, 16, 1] as [t, x, channel]" in text and "parameters  nu=0.5, rho=2" in text
     assert main(["data", "generate", "advektion", "--out", str(tmp_path / "x.h5")]) == 2
     assert "Did you mean 'advection'?" in capsys.readouterr().err
+
+
+def test_pdebench_burgers_in_the_catalogue_satisfies_its_pde(fd_jet):
+    """burgers1d_pdebench: u_t + u u_x = (nu / pi) u_xx on (0, 1) periodic, the generator's solver."""
+    problem = pinnkit.get_problem("burgers1d_pdebench", t_final=0.1, seed=3)
+    assert problem.params["nu"] == 0.01 and problem.domain.highs == (1.0, 0.1)
+    unit = torch.rand(60, 2, generator=torch.Generator().manual_seed(2), dtype=torch.float64).numpy()
+    pts = np.stack([unit[:, 0], 0.02 + 0.06 * unit[:, 1]], axis=1)
+    jet = fd_jet(problem.reference, pts, problem.coords, problem.fields, problem.pde.requires, h=1e-3)
+    scale = max(v.abs().max().item() for v in jet.values())
+    residual = problem.pde.residual(jet).abs().max().item() / scale
+    wrong = pinnkit.get_problem("burgers1d_pdebench", nu=0.1, t_final=0.1, seed=3).pde.residual(jet)
+    assert residual < 1e-4 < wrong.abs().max().item() / scale / 10
+    x0 = torch.rand(50, 1, dtype=torch.float64)
+    ref0 = problem.reference(torch.cat([x0, torch.zeros_like(x0)], dim=1))
+    assert (ref0 - problem.initial_condition.value(x0)).abs().max().item() < 1e-9
