@@ -4,13 +4,12 @@ from __future__ import annotations
 import torch
 
 from pinnkit.conditions import InitialCondition, Periodic
-from pinnkit.data.initial import pdebench_initial
 from pinnkit.domain import Interval, SpaceTime, TimeInterval
 from pinnkit.pde import PDE, Advection, Equation
 from pinnkit.problem import Problem
 from pinnkit.reference.base import ExactReference
 
-from ._common import check_positive
+from ._common import check_positive, pdebench_u0
 
 
 def advection_pde(beta: float) -> PDE:
@@ -27,12 +26,7 @@ def advection1d(beta: float = 0.1, t_final: float = 2.0, seed: int = 0) -> Probl
     Reference: exact, u(x, t) = u0((x - beta t) mod 1).
     """
     check_positive(beta=beta, t_final=t_final)
-    if not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"parameter seed must be an integer >= 0, got {seed!r}")
-    ic = pdebench_initial(seed)
-
-    def u0(x: torch.Tensor) -> torch.Tensor:
-        return ic(x[:, :1])
+    ic, u0 = pdebench_u0(seed)
 
     def exact(p: torch.Tensor) -> torch.Tensor:
         return ic(torch.remainder(p[:, :1] - beta * p[:, 1:2], 1.0))

@@ -3,16 +3,13 @@ from __future__ import annotations
 
 import math
 
-import torch
-
 from pinnkit.conditions import InitialCondition, Periodic
-from pinnkit.data.initial import pdebench_initial
 from pinnkit.domain import Interval, SpaceTime, TimeInterval
 from pinnkit.problem import Problem
 from pinnkit.reference.periodic import spectral_reference
 from pinnkit.reference.spectral import burgers_terms
 
-from ._common import check_positive
+from ._common import check_positive, pdebench_u0
 from .burgers import _burgers_pde
 
 MODES = 4096  # as pinnkit.data.generate: 4096 vs 8192 modes, dt 1e-4 vs 5e-5 agree to 5e-11 at nu = 0.01
@@ -30,12 +27,7 @@ def burgers1d_pdebench(nu: float = 0.01, t_final: float = 2.0, seed: int = 0) ->
     evaluation grid every 4th mode (1024 points, PDEBench's resolution).
     """
     check_positive(nu=nu, t_final=t_final)
-    if not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"parameter seed must be an integer >= 0, got {seed!r}")
-    ic = pdebench_initial(seed)
-
-    def u0(x: torch.Tensor) -> torch.Tensor:
-        return ic(x[:, :1])
+    _, u0 = pdebench_u0(seed)
 
     domain = SpaceTime(Interval(0.0, 1.0), TimeInterval(0.0, t_final))
     params = dict(nu=nu, t_final=t_final, seed=seed)

@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 from pinnkit.conditions import InitialCondition, Periodic
-from pinnkit.data.initial import pdebench_initial
 from pinnkit.domain import Interval, SpaceTime, TimeInterval
 from pinnkit.pde import PDE, Equation
 from pinnkit.problem import Problem
 from pinnkit.reference.periodic import spectral_reference
 from pinnkit.reference.spectral import FourierGrid
 
-from ._common import check_positive
+from ._common import check_positive, pdebench_u0
 
 MODES = 512  # seeds 0 and 2 (windowed): 512 vs 2048 modes agree to 4e-16 at t = 0, 0.1, ..., 1
 DT = 2.5e-4  # seed 2: 4e-9 from (1024 modes, dt 1.25e-4); dt 1e-3 was 1.7e-7 off
@@ -49,12 +48,7 @@ def diffusion_reaction1d(nu: float = 0.5, rho: float = 1.0, t_final: float = 1.0
     fast-decaying modes (rate nu (2 pi k)^2) make it much less accurate there.
     """
     check_positive(nu=nu, rho=rho, t_final=t_final)
-    if not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"parameter seed must be an integer >= 0, got {seed!r}")
-    ic = pdebench_initial(seed, positive=True)
-
-    def u0(x):
-        return ic(x[:, :1])
+    _, u0 = pdebench_u0(seed, positive=True)
 
     domain = SpaceTime(Interval(0.0, 1.0), TimeInterval(0.0, t_final))
     params = dict(nu=nu, rho=rho, t_final=t_final, seed=seed)
