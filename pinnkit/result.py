@@ -121,8 +121,9 @@ class Result:
 
 def load_result(path: str | Path) -> Result:
     """Load a result saved by :meth:`Result.save` (the problem is rebuilt from the catalogue)."""
-    from pinnkit.api import _resolve_config, get_solver
+    from pinnkit.api import get_solver
     from pinnkit.registry import get_problem
+    from pinnkit.solvers.base import build_config
 
     path = Path(path)
     if not path.is_file():
@@ -134,7 +135,9 @@ def load_result(path: str | Path) -> Result:
     s = payload["summary"]
     problem = get_problem(s["problem"], **s["params"])
     solver_cls = get_solver(s["solver"])
-    config = _resolve_config(solver_cls, problem, s["config"])
+    # a saved config is complete; keys added since it was saved take the dataclass defaults (not the
+    # problem's tuned ones, which may change the model's structure, e.g. PINN hard_initial)
+    config = build_config(solver_cls.Config, s["config"])
     dtype = getattr(torch, s["dtype"])
     solver = solver_cls(problem, config, torch.device("cpu"), dtype, torch.Generator().manual_seed(s["seed"]))
     solver.model.load_state_dict(payload["model_state"])

@@ -226,16 +226,26 @@ def test_fused_input_linear_gradcheck():
 @pytest.mark.parametrize("name, kw", [("heat1d", {}), ("allen_cahn2d", dict(periodic_harmonics=2)),
                                       ("burgers1d", dict(fourier_features=4))])
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
-def test_fused_tanh_path_matches_generic_rules(monkeypatch, name, kw, dtype):
-    """Values, input derivatives and loss gradients: the fused tanh MLP against the generic jet rules."""
+@pytest.mark.parametrize("chunk_bytes", [None, 4096])
+def test_fused_tanh_path_matches_generic_rules(monkeypatch, name, kw, dtype, chunk_bytes):
+    """Values, input derivatives and loss gradients: the fused tanh MLP (in one piece, or in chunks of
+    points) against the generic jet rules."""
     from pinnkit.autodiff import fused
 
     problem, net, pts = network_and_points(name, n=50, **kw)
     net, pts = net.to(dtype), pts.to(dtype)
     keys = [k for k in every_key(problem) if k not in problem.coords]
+    if chunk_bytes:
+        monkeypatch.setattr(fused, "CHUNK_BYTES", chunk_bytes)
+    calls = []
+    chunks = []
+    real_mlp_jet, real_chunk = fused.mlp_jet, fused._mlp_jet
+    monkeypatch.setattr(fused, "mlp_jet", lambda *a: calls.append(1) or real_mlp_jet(*a))
+    monkeypatch.setattr(fused, "_mlp_jet", lambda *a: chunks.append(1) or real_chunk(*a))
     results = []
     for enabled in (True, False):
         if not enabled:
+            assert calls and (len(chunks) > len(calls) if chunk_bytes else len(chunks) == len(calls))
             monkeypatch.setattr(fused, "usable", lambda *a: False)
         jet = autodiff.derivatives(net, pts, problem.coords, problem.fields, keys, method="forward")
         net.zero_grad()

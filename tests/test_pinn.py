@@ -108,3 +108,16 @@ def test_hard_initial_condition_is_exact_and_needs_one(heat_result):
     assert "loss_residual" in heat_result.history[0] and "loss_initial" not in heat_result.history[0]
     with pytest.raises(ValueError, match="problem 'poisson1d' has no initial condition to impose"):
         pinnkit.solve("poisson1d", config=dict(hard_initial=True, adam_steps=1, lbfgs_steps=0), progress=False)
+
+
+def test_a_result_saved_before_a_config_key_existed_still_loads(tmp_path):
+    """Missing keys take the dataclass defaults, not the problem's tuned ones (heat1d: hard_initial)."""
+    result = pinnkit.solve("heat1d", config=dict(FAST_HEAT, adam_steps=2, lbfgs_steps=0, hard_initial=False),
+                           progress=False)
+    path = result.save(tmp_path / "r.pt")
+    payload = torch.load(path, weights_only=False)
+    del payload["summary"]["config"]["hard_initial"]  # as written before the option existed
+    torch.save(payload, path)
+    loaded = pinnkit.load_result(path)
+    pts = torch.rand(20, 2, dtype=torch.float64) * torch.tensor([6.0, 2.0], dtype=torch.float64)
+    assert not loaded.config.hard_initial and torch.equal(loaded.u(pts), result.u(pts))

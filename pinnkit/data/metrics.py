@@ -18,6 +18,9 @@ Takahashi et al., *PDEBench: An Extensive Benchmark for Scientific Machine Learn
   ``r < min(n) / 2``, per bin ``sqrt(mean_samples sum_bin |dF|^2) / prod(n) * prod(L)``. For odd
   n both keep the wavenumbers below n / 2 (0 .. (n - 1) / 2), so a mode constant along y scores
   the same in 1-D and 2-D; for even n the 1-D bins also hold the Nyquist mode k = n / 2.
+  This follows the written definition (i < n / 2); PDEBench's own script stops at n // 2 in n-D,
+  so on odd grids (e.g. 128 points read with stride 3) its 2-D bands drop the last radius (n - 1) / 2.
+  On even grids, PDEBench's resolutions, the two agree.
 
 Every metric is first an array over (channel, time) and is then averaged over channels and
 time to one float. Dataset-level numbers here are plain means over samples; PDEBench's own

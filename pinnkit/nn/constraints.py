@@ -90,6 +90,7 @@ def impose_initial(problem, network: nn.Module) -> HardConstraint:
     ic = problem.initial_condition
     if ic is None:
         raise ValueError(f"problem {problem.name!r} has no initial condition to impose")
+    _check_differentiable(problem)
     fields = tuple(problem.fields)
     where = [ic.fields.index(f) if f in ic.fields else None for f in fields]
     time = initial_distance(problem.domain)
@@ -106,3 +107,14 @@ def impose_initial(problem, network: nn.Module) -> HardConstraint:
         return torch.cat([d if j is not None else one for j in where], dim=-1)
 
     return HardConstraint(network, particular, distance)
+
+
+def _check_differentiable(problem) -> None:
+    """u0's space derivatives enter every residual of the wrapped network: refuse an initial
+    condition whose values carry no gradient (e.g. numpy interpolation) unless it is constant."""
+    probe = problem.domain.sample_initial(16, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    x = probe[:, :-1].clone().requires_grad_(True)
+    values = problem.initial_condition.value(x)
+    if not values.requires_grad and float(values.max() - values.min()) != 0.0:
+        raise ValueError(f"problem {problem.name!r}: its initial condition is not differentiable torch code "
+                         "(no gradient with respect to x), so it cannot be imposed exactly; use hard_initial=False")

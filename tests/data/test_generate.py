@@ -106,3 +106,12 @@ def test_pdebench_burgers_in_the_catalogue_satisfies_its_pde(fd_jet):
     x0 = torch.rand(50, 1, dtype=torch.float64)
     ref0 = problem.reference(torch.cat([x0, torch.zeros_like(x0)], dim=1))
     assert (ref0 - problem.initial_condition.value(x0)).abs().max().item() < 1e-9
+    # the same sample from the file generator's own code path (pinnkit.data.generate, its nu / pi)
+    from pinnkit.data.generate import solve_sample
+    from pinnkit.data.initial import pdebench_initial
+
+    t = np.array([0.0, 0.05, 0.1])
+    stored = solve_sample("burgers", pdebench_initial(3), dict(nu=0.01), 64, t)
+    x = (np.arange(64) + 0.5) / 64
+    mine = problem.reference(np.stack([np.tile(x, 3), np.repeat(t, 64)], axis=1)).reshape(3, 64)
+    assert np.abs(mine - stored).max() < 1e-9

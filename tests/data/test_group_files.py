@@ -58,6 +58,11 @@ def test_diff_react_sample_problem(diff_react):
     np.testing.assert_allclose(corner, data[0, 0, -1], atol=1e-12)  # clamped beyond the outer centres
     middle = problem.initial_condition.value(torch.tensor([[0.5 * (x[3] + x[4]), x[7]]], dtype=F64))[0].numpy()
     np.testing.assert_allclose(middle, 0.5 * (data[0, 3, 7] + data[0, 4, 7]), atol=1e-12)
+    # its initial condition is a numpy interpolant: imposing it exactly would lose u0's derivatives
+    from pinnkit.nn import build_network, impose_initial
+
+    with pytest.raises(ValueError, match="initial condition is not differentiable torch code"):
+        impose_initial(problem, build_network(problem, width=4, depth=1))
     pts = _grid_points(x[::9], x[::11], t[::8])
     np.testing.assert_allclose(problem.reference(pts).numpy(), np.moveaxis(data, 0, 2)[::9, ::11, ::8].reshape(-1, 2),
                                atol=1e-12)

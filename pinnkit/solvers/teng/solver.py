@@ -96,7 +96,7 @@ class TENG(Solver):
         if not self.fitted:
             info["init_rel"] = self.fit_initial()
         if k == 0 and self.config.startup_halvings:
-            rel = min(self.time_step(h) for h in startup_substeps(self.dt, self.config.startup_halvings))
+            rel = [self.time_step(h) for h in startup_substeps(self.dt, self.config.startup_halvings)][-1]
         else:
             rel = self.time_step()
         self.t = self.t0 + (k + 1) * self.dt
