@@ -97,6 +97,31 @@ def test_forward_parameter_jacobian_matches_vmap_jacrev(name, kw):
             ).abs().max() < 1e-13
 
 
+@pytest.mark.parametrize("name, initial", [("kovasznay", False), ("burgers1d", True)])
+def test_forward_jacobian_large_output_paths(monkeypatch, name, initial):
+    """The CPU path for large Jacobians (products through a scratch in several sub-blocks, chunks with
+    a shorter last one), forced at small sizes; also in float32."""
+    from pinnkit.autodiff import fast_jacobian
+
+    monkeypatch.setattr(fast_jacobian, "_SCRATCH_BYTES", 5 * 12 * 12 * 8)  # 5 points per 12 x 12 product
+    problem, net, pts = network_and_points(name, n=23)
+    model = impose_initial(problem, net) if initial else net
+
+    def residual(jet):
+        return problem.pde.residual(jet)
+
+    args = (problem.coords, problem.fields, problem.pde.requires, residual)
+    ref = autodiff.parameter_jacobian(model, pts, *args, method="func")
+    for chunk in (None, 9):
+        fast = autodiff.parameter_jacobian(model, pts, *args, method="forward", chunk_size=chunk)
+        assert fast.is_contiguous() and fast.shape == ref.shape
+        assert (fast - ref).abs().max() <= 1e-12 * (1 + ref.abs().max())
+    model32 = model.float()
+    fast32 = autodiff.parameter_jacobian(model32, pts.float(), *args, method="forward", chunk_size=9)
+    assert fast32.dtype == torch.float32
+    assert (fast32.double() - ref).abs().max() <= 1e-4 * (1 + ref.abs().max())
+
+
 def test_jacobian_columns_subset_matches_full():
     problem, net, pts = network_and_points("allen_cahn2d", n=30, trainable_periodic=4)
     total = flat_parameters(net)[1].numel()
