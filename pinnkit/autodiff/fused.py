@@ -29,18 +29,10 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from pinnkit.autodiff.taylor import JetLayout, TaylorJet
+from pinnkit.autodiff.taylor import JetLayout, TaylorJet, diagonal_run, pair_products
 
 CHUNK_BYTES = 2 << 20  # CPU only: about the L2 cache; measured 1.0-1.3x faster than unchunked at N >= 4096
 Pairs = tuple[tuple[int, int], ...]
-
-
-def _diagonal_run(pairs: Pairs) -> tuple[int, int] | None:
-    """``(start, stop)`` when the pairs are ``(i, i)`` for consecutive ``i`` (e.g. xx, yy), else ``None``."""
-    a = [p[0] for p in pairs]
-    if a == [p[1] for p in pairs] and a == list(range(a[0], a[0] + len(a))):
-        return a[0], a[0] + len(a)
-    return None
 
 
 class TanhJet(torch.autograd.Function):
@@ -71,7 +63,7 @@ class TanhJet(torch.autograd.Function):
         torch.mul(dz, d1, out=out[1 : 1 + d])
         if pairs:
             qs = out[1 + d :]
-            pp = _pair_products(dz, pairs, qs if dz.shape[1] == n else None)
+            pp = pair_products(dz, dz, pairs, qs if dz.shape[1] == n else None)
             if qz is None:  # first layer: qs = -2 s d1 dz_a dz_b
                 torch.mul(pp, torch.mul(s, d1).mul_(-2), out=qs)
             else:
@@ -115,7 +107,7 @@ class TanhJet(torch.autograd.Function):
             if qz is not None:
                 for k in range(q):
                     e.addcmul_(gqz[k], qz[k])
-            run = _diagonal_run(pairs)
+            run = diagonal_run(pairs)
             if run is not None:
                 dz_run = dz[run[0] : run[1]]
                 u = gqz * dz_run
@@ -145,19 +137,6 @@ class TanhJet(torch.autograd.Function):
             gdz = gdz.sum_to_size(dz.shape)
         return (gz if ctx.needs_input_grad[0] else None, gdz if ctx.needs_input_grad[1] else None,
                 gqz if ctx.needs_input_grad[2] else None, gbias, None, None)
-
-
-def _pair_products(dz: torch.Tensor, pairs: Pairs, out: torch.Tensor | None) -> torch.Tensor:
-    """``dz[a] * dz[b]`` for every pair, ``(Q, ...)``, into ``out`` when given."""
-    run = _diagonal_run(pairs)
-    if run is not None:
-        rows = dz[run[0] : run[1]]
-        return torch.mul(rows, rows, out=out) if out is not None else rows * rows
-    if out is None:
-        return torch.stack([dz[i] * dz[j] for i, j in pairs])
-    for k, (i, j) in enumerate(pairs):
-        torch.mul(dz[i], dz[j], out=out[k])
-    return out
 
 
 class InputLinear(torch.autograd.Function):

@@ -123,7 +123,7 @@ def elementwise(jet: TaylorJet, layout: JetLayout, derivatives: ElementwiseDeriv
     first = f1 * jet.first
     second = None
     if layout.pairs:
-        curvature = f2 * pair_products(jet.first, jet.first, layout)
+        curvature = f2 * pair_products(jet.first, jet.first, layout.pairs)
         second = curvature if jet.second is None else torch.addcmul(curvature, f1, jet.second)
     return TaylorJet(f0, first, second)
 
@@ -136,7 +136,8 @@ def product(left: TaylorJet, right: TaylorJet, layout: JetLayout) -> TaylorJet:
     first = left.first * right.value + left.value * right.first
     second = None
     if layout.pairs:
-        second = pair_products(left.first, right.first, layout) + pair_products(right.first, left.first, layout)
+        second = (pair_products(left.first, right.first, layout.pairs)
+                  + pair_products(right.first, left.first, layout.pairs))
         if left.second is not None:
             second = second + left.second * right.value
         if right.second is not None:
@@ -152,13 +153,26 @@ def add(left: TaylorJet, right: TaylorJet) -> TaylorJet:
     return TaylorJet(left.value + right.value, plus(left.first, right.first), plus(left.second, right.second))
 
 
-def pair_products(left: torch.Tensor, right: torch.Tensor, layout: JetLayout) -> torch.Tensor:
-    """``left[a] * right[b]`` for every pair, ``(Q, ...)``, with as few kernels as the pairs allow."""
-    a = [p[0] for p in layout.pairs]
-    b = [p[1] for p in layout.pairs]
-    if a == b and a == list(range(a[0], a[0] + len(a))):  # diagonal run, e.g. xx, yy: one product
-        return left[a[0] : a[0] + len(a)] * right[a[0] : a[0] + len(a)]
-    return torch.stack([left[i] * right[j] for i, j in zip(a, b)])
+def diagonal_run(pairs: tuple[tuple[int, int], ...]) -> tuple[int, int] | None:
+    """``(start, stop)`` when the pairs are ``(i, i)`` for consecutive ``i`` (e.g. xx, yy), else ``None``."""
+    a = [p[0] for p in pairs]
+    if a and a == [p[1] for p in pairs] and a == list(range(a[0], a[0] + len(a))):
+        return a[0], a[0] + len(a)
+    return None
+
+
+def pair_products(left: torch.Tensor, right: torch.Tensor, pairs: tuple[tuple[int, int], ...],
+                  out: torch.Tensor | None = None) -> torch.Tensor:
+    """``left[a] * right[b]`` for every pair, ``(Q, ...)`` (into ``out`` when given), with as few
+    kernels as the pairs allow: one product for a diagonal run."""
+    run = diagonal_run(pairs)
+    if run is not None:
+        return torch.mul(left[run[0] : run[1]], right[run[0] : run[1]], out=out)
+    if out is None:
+        return torch.stack([left[i] * right[j] for i, j in pairs])
+    for k, (i, j) in enumerate(pairs):
+        torch.mul(left[i], right[j], out=out[k])
+    return out
 
 
 # Elementwise functions with their first and second derivatives ---------------------------------
