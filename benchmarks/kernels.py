@@ -1,7 +1,8 @@
 """Residual kernels: the one-pass forward jet against nested autograd, torch.func and vmap(jacrev).
 
     python benchmarks/kernels.py [--device cpu|cuda] [--dtypes float32,float64] [--sizes 4096,16384]
-                                 [--jac-sizes 4096] [--compile] [--memory] [--json out.json]
+                                 [--jac-sizes 4096] [--tasks deriv,loss+bwd,jac] [--methods nested,forward]
+                                 [--compile] [--memory] [--json out.json]
 
 For each case (a catalogue problem's residual with a pinnkit network: heat1d, burgers1d and
 allen_cahn1d with 64 x 3 tanh, allen_cahn2d with 128 x 4 tanh) and N points it times
@@ -164,6 +165,9 @@ def main() -> None:
     parser.add_argument("--compile-dtypes", default="float32")
     parser.add_argument("--memory", action="store_true", help="CPU: measure peak memory in subprocesses")
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--tasks", default=",".join(TASK_METHODS), help="subset of deriv,loss+bwd,jac")
+    parser.add_argument("--methods", default=None,
+                        help="subset of the methods to time (default: all; keep each task's baseline for ratios)")
     parser.add_argument("--json")
     parser.add_argument("--_memory-probe", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -177,6 +181,10 @@ def main() -> None:
         dtype = getattr(torch, dtype_name)
         for case in args.cases.split(","):
             for task, methods in TASK_METHODS.items():
+                if task not in args.tasks.split(","):
+                    continue
+                if args.methods:
+                    methods = tuple(m for m in methods if m in args.methods.split(","))
                 sizes = args.jac_sizes if task == "jac" else args.sizes
                 for n in map(int, sizes.split(",")):
                     compiled = (args.compile and task == "loss+bwd" and dtype_name in args.compile_dtypes.split(",")

@@ -239,6 +239,34 @@ def test_fused_tanh_jet_gradcheck(pairs):
     assert torch.autograd.gradcheck(lambda z, dz, b: TanhJet.apply(z, dz, None, b, d, pairs), (z, broadcast, bias))
 
 
+@pytest.mark.parametrize("pairs", [((0, 0),), ((0, 0), (1, 1)), ((0, 1), (1, 1)), ((0, 0), (0, 1), (1, 1)), ()])
+@pytest.mark.parametrize("constant_first, with_second", [(True, False), (False, False), (False, True), (True, True)])
+def test_fused_tanh_mlp_jet_gradcheck(pairs, constant_first, with_second):
+    """The whole-MLP CPU function: every input and parameter, several chunks (the last one shorter),
+    constant or per-point first derivatives, with or without input second derivatives, biases or not."""
+    from pinnkit.autodiff.fused import TanhMLPJet
+
+    g = torch.Generator().manual_seed(0)
+    d, q, n, din = 2, len(pairs), 7, 3
+
+    def rand(*shape):
+        return torch.randn(*shape, generator=g, dtype=torch.float64, requires_grad=True)
+
+    x = rand(n, din)
+    first = rand(d, 1 if constant_first else n, din)
+    second = rand(q, n, din) if with_second and q else None
+    params = (rand(4, din), rand(4), rand(5, 4), None, rand(2, 5))  # two outputs, no output bias
+    inputs = (x, first, second, *params)
+
+    def fn(x, first, second, *params):
+        return TanhMLPJet.apply(x, first, second, d, pairs, 3, *params)
+
+    assert torch.autograd.gradcheck(fn, inputs)
+    one = (rand(4, din), rand(4), rand(1, 4))  # one output: folded into the last tanh's backward
+    assert torch.autograd.gradcheck(lambda x, first, *p: TanhMLPJet.apply(x, first, None, d, pairs, 2, *p),
+                                    (x, first, *one))
+
+
 def test_fused_input_linear_gradcheck():
     from pinnkit.autodiff.fused import InputLinear
 
@@ -264,13 +292,14 @@ def test_fused_tanh_path_matches_generic_rules(monkeypatch, name, kw, dtype, chu
         monkeypatch.setattr(fused, "CHUNK_BYTES", chunk_bytes)
     calls = []
     chunks = []
-    real_mlp_jet, real_chunk = fused.mlp_jet, fused._mlp_jet
+    real_mlp_jet, real_chunk = fused.mlp_jet, fused.chunk_points
     monkeypatch.setattr(fused, "mlp_jet", lambda *a: calls.append(1) or real_mlp_jet(*a))
-    monkeypatch.setattr(fused, "_mlp_jet", lambda *a: chunks.append(1) or real_chunk(*a))
+    monkeypatch.setattr(fused, "chunk_points", lambda *a: chunks.append(real_chunk(*a)) or chunks[-1])
     results = []
     for enabled in (True, False):
         if not enabled:
-            assert calls and (len(chunks) > len(calls) if chunk_bytes else len(chunks) == len(calls))
+            assert calls and len(chunks) == len(calls)
+            assert all(c < len(pts) for c in chunks) if chunk_bytes else all(c == len(pts) for c in chunks)
             monkeypatch.setattr(fused, "usable", lambda *a: False)
         jet = autodiff.derivatives(net, pts, problem.coords, problem.fields, keys, method="forward")
         net.zero_grad()
@@ -281,3 +310,28 @@ def test_fused_tanh_path_matches_generic_rules(monkeypatch, name, kw, dtype, chu
     for a, b in zip(results[0][0], results[1][0]):
         assert (a - b).abs().max() <= tol * (1 + b.abs().max())
     assert (results[0][1] - results[1][1]).abs().max() <= tol * (1 + results[1][1].abs().max())
+
+
+@pytest.mark.parametrize("name, kw", [("heat1d", {}), ("allen_cahn2d", dict(periodic_harmonics=2))])
+def test_layered_fused_path_matches_generic_rules(monkeypatch, name, kw):
+    """The layer-by-layer fused path (what non-CPU devices run) against the generic jet rules on
+    the CPU: input derivatives and loss gradients to 1e-12 in float64."""
+    from pinnkit.autodiff import fused
+
+    problem, net, pts = network_and_points(name, n=40, **kw)
+    keys = [k for k in every_key(problem) if k not in problem.coords]
+    layered = []
+    monkeypatch.setattr(fused, "mlp_jet", lambda *a: layered.append(1) or fused._mlp_jet(*a))
+    results = []
+    for enabled in (True, False):
+        if not enabled:
+            assert layered
+            monkeypatch.setattr(fused, "usable", lambda *a: False)
+        jet = autodiff.derivatives(net, pts, problem.coords, problem.fields, keys, method="forward")
+        net.zero_grad()
+        problem.residual(net, pts, "forward").pow(2).mean().backward()
+        grads = torch.cat([p.grad.reshape(-1) for p in net.parameters() if p.grad is not None])
+        results.append(([jet[k].detach() for k in keys], grads))
+    for a, b in zip(results[0][0], results[1][0]):
+        assert (a - b).abs().max() <= 1e-12 * (1 + b.abs().max())
+    assert (results[0][1] - results[1][1]).abs().max() <= 1e-12 * (1 + results[1][1].abs().max())
