@@ -89,7 +89,9 @@ class TENGConfig:
 _SMALL = dict(width=20, depth=3, periodic_features=10, subset=256, later_subset=256, iterations=5,
               later_iterations=3, init_iterations=500, init_subset=512, tol=1e-10)
 PROBLEM_DEFAULTS: dict[str, dict[str, Any]] = {
-    "heat1d": dict(_SMALL, integrator="rk4", dt=0.01, grid=512),
+    # heat1d: the initial fit is seed-sensitive (its Levenberg-Marquardt iterations stall at 1e-6-1e-5 for
+    # some seeds); 2000 iterations: seeds 0 / 1 / 2 at T 8.4e-7 / 3.5e-7 / 2.6e-7 (500: 4.5e-7 / 9.5e-7 / 1.4e-6)
+    "heat1d": dict(_SMALL, integrator="rk4", dt=0.01, grid=512, init_iterations=2000),
     "heat2d": dict(_SMALL, integrator="rk4", dt=0.01, grid=32, subset=512, later_subset=512, init_subset=0,
                    init_tol=1e-9),
     # measured with the TENG-style parameters eps = 0.005, rate = 1 (the damping is what keeps it stable)
