@@ -276,6 +276,15 @@ def test_fused_input_linear_gradcheck():
     assert torch.autograd.gradcheck(InputLinear.apply, (x, w))
 
 
+def _forward_derivatives_and_loss_gradient(problem, net, pts, keys):
+    """The forward path's derivatives at ``keys`` and the gradient of the mean squared residual."""
+    jet = autodiff.derivatives(net, pts, problem.coords, problem.fields, keys, method="forward")
+    net.zero_grad()
+    problem.residual(net, pts, "forward").pow(2).mean().backward()
+    grads = torch.cat([p.grad.reshape(-1) for p in net.parameters() if p.grad is not None])
+    return [jet[k].detach() for k in keys], grads
+
+
 @pytest.mark.parametrize("name, kw", [("heat1d", {}), ("allen_cahn2d", dict(periodic_harmonics=2)),
                                       ("burgers1d", dict(fourier_features=4))])
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
@@ -301,11 +310,7 @@ def test_fused_tanh_path_matches_generic_rules(monkeypatch, name, kw, dtype, chu
             assert calls and len(chunks) == len(calls)
             assert all(c < len(pts) for c in chunks) if chunk_bytes else all(c == len(pts) for c in chunks)
             monkeypatch.setattr(fused, "usable", lambda *a: False)
-        jet = autodiff.derivatives(net, pts, problem.coords, problem.fields, keys, method="forward")
-        net.zero_grad()
-        problem.residual(net, pts, "forward").pow(2).mean().backward()
-        grads = torch.cat([p.grad.reshape(-1) for p in net.parameters() if p.grad is not None])
-        results.append(([jet[k].detach() for k in keys], grads))
+        results.append(_forward_derivatives_and_loss_gradient(problem, net, pts, keys))
     tol = 1e-12 if dtype == torch.float64 else 1e-4
     for a, b in zip(results[0][0], results[1][0]):
         assert (a - b).abs().max() <= tol * (1 + b.abs().max())
@@ -327,11 +332,7 @@ def test_layered_fused_path_matches_generic_rules(monkeypatch, name, kw):
         if not enabled:
             assert layered
             monkeypatch.setattr(fused, "usable", lambda *a: False)
-        jet = autodiff.derivatives(net, pts, problem.coords, problem.fields, keys, method="forward")
-        net.zero_grad()
-        problem.residual(net, pts, "forward").pow(2).mean().backward()
-        grads = torch.cat([p.grad.reshape(-1) for p in net.parameters() if p.grad is not None])
-        results.append(([jet[k].detach() for k in keys], grads))
+        results.append(_forward_derivatives_and_loss_gradient(problem, net, pts, keys))
     for a, b in zip(results[0][0], results[1][0]):
         assert (a - b).abs().max() <= 1e-12 * (1 + b.abs().max())
     assert (results[0][1] - results[1][1]).abs().max() <= 1e-12 * (1 + results[1][1].abs().max())
