@@ -102,7 +102,7 @@ PROBLEM_DEFAULTS: dict[str, dict[str, Any]] = {
     "allen_cahn1d": dict(width=128, depth=4, periodic_harmonics=3, fourier_features=16, fourier_sigma=1.0,
                          causal=True, causal_eps=10.0, causal_chunks=32, n_residual=2048, sampling="uniform",
                          resample_every=1, w_initial=100.0, adam_steps=16000, lr_decay_steps=5000, lbfgs_steps=2500,
-                         hard_initial=True),  # exact u0: 5.4e-2 -> 1.8e-2; + float64 L-BFGS: 6.6e-3 (~1800 s)
+                         hard_initial=True),  # exact u0: 5.4e-2 -> 1.8e-2; + float64 L-BFGS: 7.9e-3 in 1800 s
     "poisson1d": dict(width=32, depth=3, adam_steps=1000, lbfgs_steps=500, n_residual=256),
     "poisson2d": dict(width=32, depth=3, adam_steps=2000, lbfgs_steps=1000, n_residual=2048),
     "kovasznay": dict(width=50, depth=4, adam_steps=3000, lbfgs_steps=3000, n_residual=2601, n_boundary=400),
