@@ -51,6 +51,44 @@ def test_startup_substeps_refine_the_first_step():
     assert errors[1] < 0.9 * errors[0], errors
 
 
+def test_startup_phase_splits_steps_and_fits_all_parameters():
+    from pinnkit.solvers.teng import TENG
+    from pinnkit.solvers.teng.solver import startup_substeps
+
+    ramp = startup_substeps(0.001, 4, cap=2.5e-4)  # h = 6.25e-5: h, h, 2h, 4h, then 2 x 2.5e-4
+    assert ramp == pytest.approx([6.25e-5, 6.25e-5, 1.25e-4, 2.5e-4, 2.5e-4, 2.5e-4], abs=1e-18)
+    assert startup_substeps(0.001, 0, cap=3e-4) == pytest.approx([2.5e-4] * 4, abs=1e-18)
+    problem = pinnkit.get_problem("heat1d", t_final=0.4)
+
+    def solver(**options):
+        cfg = default_config("heat1d", dict(LINEAR, integrator="euler", dt=0.1, **options))
+        return TENG(problem, cfg, torch.device("cpu"), torch.float64, torch.Generator().manual_seed(0))
+
+    # linear model, Euler: the start-up run is Euler with the sub-steps, then with dt
+    staged, manual = solver(startup_time=0.15, startup_dt=0.06, startup_halvings=2), solver()
+    for k in range(4):
+        staged.step(k)
+    manual.fit_initial()
+    for h in [0.025, 0.025, 0.05] + [0.05, 0.05] + [0.1, 0.1]:
+        manual.time_step(h)
+    assert torch.allclose(staged.values(), manual.values(), rtol=0, atol=1e-13)
+    plain = solver()
+    for k in range(4):
+        plain.step(k)
+    assert (staged.values() - plain.values()).abs().max() > 1e-4  # the schedule made a difference
+    # start-up fits use all parameters only with startup_full_fit
+    mlp = TENG(problem, default_config("heat1d", dict(TINY, subset=7, later_subset=5, init_iterations=5, init_subset=9,
+                                                     startup_time=0.01, startup_full_fit=True)),
+               torch.device("cpu"), torch.float64, torch.Generator().manual_seed(0))
+    used = []
+    fit = mlp.fit
+    mlp.fit = lambda target, iterations, subset, later, tol: used.append((mlp.t, subset, later)) or fit(
+        target, iterations, subset, later, tol)
+    mlp.step(0)
+    mlp.step(1)
+    assert [u[1:] for u in used] == [(9, 9)] + [(0, 0)] * 4 + [(7, 5)] * 4
+
+
 def test_tableaux_are_checked_and_named():
     with pytest.raises(ValueError, match="must sum to 1"):
         Tableau("bad", 1, ((),), (0.5,))

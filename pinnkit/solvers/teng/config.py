@@ -33,8 +33,11 @@ class TENGConfig:
     Tikhonov damping ``damping`` x |J_S|_F^2 / |S| (``rcond`` for the CPU lstsq driver). Initial fit: ``init_iterations`` of the same updates
     with ``init_subset`` parameters, until the relative misfit is below ``init_tol``.
     ``dtype``: the network's precision ("same" = the dtype passed to solve()).
-    ``startup_halvings`` > 0 takes the first step as sub-steps growing geometrically from
-    ``dt / 2^startup_halvings`` (initial data with a kink make the first instants stiff).
+    Start-up (initial data with a kink make the first instants stiff): ``startup_halvings`` > 0
+    takes the first step as sub-steps growing geometrically (doubling) from
+    ``dt / 2^startup_halvings``; the steps that begin before ``startup_time`` are split into
+    sub-steps of at most ``startup_dt`` (0 = ``dt``), and with ``startup_full_fit`` their stage
+    fits use all parameters and ``iterations`` updates each.
     ``snapshot_every``: steps between recorded parameter sets (the solution at other times is
     interpolated linearly between records).
     """
@@ -63,6 +66,9 @@ class TENGConfig:
     dtype: str = "float64"
     snapshot_every: int = 1
     startup_halvings: int = 0
+    startup_time: float = 0.0
+    startup_dt: float = 0.0
+    startup_full_fit: bool = False
 
     def __post_init__(self) -> None:
         check_choice("integrator", self.integrator, INTEGRATORS)
@@ -79,7 +85,7 @@ class TENGConfig:
                 raise ValueError(f"config {name} must be >= 0, got {getattr(self, name)}")
         if not self.dt > 0:
             raise ValueError(f"config dt must be > 0, got {self.dt}")
-        for name in ("tol", "damping", "rcond", "init_tol"):
+        for name in ("tol", "damping", "rcond", "init_tol", "startup_time", "startup_dt"):
             if getattr(self, name) < 0:
                 raise ValueError(f"config {name} must be >= 0, got {getattr(self, name)}")
 

@@ -79,6 +79,7 @@ class TENG(Solver):
         self.sqrt_w = 1.0 / math.sqrt(self.points.shape[0])
         self.t = self.t0
         self.fitted = False
+        self._startup = False  # inside a start-up step (startup_full_fit applies)
         order = [problem.pde.evolved.index(f) for f in problem.fields]
         self._rhs_order = torch.as_tensor(order, device=device)
 
@@ -95,8 +96,12 @@ class TENG(Solver):
         info: dict[str, float] = {}
         if not self.fitted:
             info["init_rel"] = self.fit_initial()
-        if k == 0 and self.config.startup_halvings:
-            rel = [self.time_step(h) for h in startup_substeps(self.dt, self.config.startup_halvings)][-1]
+        c = self.config
+        if (k == 0 and c.startup_halvings) or k * self.dt < c.startup_time - 1e-12 * self.dt:
+            self._startup = True
+            substeps = startup_substeps(self.dt, c.startup_halvings if k == 0 else 0, c.startup_dt or self.dt)
+            rel = [self.time_step(h) for h in substeps][-1]
+            self._startup = False
         else:
             rel = self.time_step()
         self.t = self.t0 + (k + 1) * self.dt
@@ -161,6 +166,8 @@ class TENG(Solver):
 
     def _stage_fit(self, target: torch.Tensor, fits_before: int) -> float:
         c = self.config
+        if self._startup and c.startup_full_fit:
+            return self.fit(target, c.iterations, 0, 0, c.tol)
         iterations = c.iterations if fits_before == 0 else c.later_iterations
         return self.fit(target, iterations, c.subset, c.later_subset, c.tol)
 
@@ -203,8 +210,21 @@ class TENG(Solver):
         return best / scale
 
 
-def startup_substeps(dt: float, halvings: int) -> list[float]:
-    """``dt`` split as ``h, h, 2h, 4h, ..., dt/2`` with ``h = dt / 2^halvings`` (sums to ``dt``): small
-    first steps for initial data that are not smooth (a kink makes the first instants stiff)."""
-    h = dt / 2**halvings
-    return [h] + [h * 2**j for j in range(halvings)]
+def startup_substeps(dt: float, halvings: int, cap: float | None = None) -> list[float]:
+    """``dt`` split for a start-up step: ``h, h, 2h, 4h, ...`` with ``h = dt / 2^halvings`` while the
+    sub-steps stay within ``cap`` (default ``dt``), the rest in equal sub-steps of at most ``cap``
+    (``halvings = 0``: equal sub-steps only). Without a cap below ``dt / 2`` the ramp alone sums to
+    ``dt``: ``h, h, 2h, ..., dt/2``. Small first steps suit initial data that are not smooth."""
+    cap = dt if cap is None or cap <= 0 else min(cap, dt)
+    steps: list[float] = []
+    if halvings:
+        h = dt / 2**halvings
+        steps = [h]
+        while h <= cap and sum(steps) + h <= dt * (1 + 1e-12):
+            steps.append(h)
+            h *= 2
+    rest = dt - sum(steps)
+    if rest > 1e-12 * dt:
+        n = math.ceil(rest / cap - 1e-9)
+        steps += [rest / n] * n
+    return steps
