@@ -194,6 +194,23 @@ def test_cli_writes_roughness_json_and_figures(tmp_path):
     assert sorted(p.name for p in out.iterdir()) == ["profiles.png", "ri_curve.png", "roughness.json", "surface.png"]
 
 
+def test_profile_histogram_of_round_off_equal_tvs(tmp_path):
+    from pinnkit.landscape.plot import histogram_range, plot_profiles
+    from pinnkit.landscape.profiles import Profiles
+    from pinnkit.landscape.roughness import Roughness
+
+    tv = np.array([50.0, 50.0 + 7e-15, 50.0, 50.0 - 7e-15])  # all four profiles monotone (TV = 1 / width)
+    lo, hi = histogram_range(tv)
+    assert (lo, hi) == pytest.approx((50.0 - 5e-8, 50.0 + 5e-8), rel=0, abs=1e-12)
+    assert histogram_range([1.0, 2.0]) == (1.0, 2.0) and histogram_range([0.0, 0.0]) == (-1e-9, 1e-9)
+    assert np.histogram(tv, bins=5, range=(lo, hi))[0].sum() == 4
+    alphas = np.linspace(-0.01, 0.01, 11)
+    r = Roughness(0.0, 50.0, 4e-15, tv, Profiles(alphas, np.stack([alphas * k for k in (1, 2, 3, 4)])),
+                  0.01, 11, 0, "zero")
+    path = plot_profiles(r, tmp_path / "profiles.png")
+    assert path.stat().st_size > 1000
+
+
 def test_cli_errors(tmp_path, capsys):
     assert main(["landscape", "--result", str(tmp_path / "r.pt"), "--steps", "3", "--out", str(tmp_path / "o")]) == 2
     assert "--steps configure training and cannot be used with --result" in capsys.readouterr().err

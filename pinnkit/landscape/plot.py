@@ -21,12 +21,25 @@ def plot_profiles(r: Roughness, path: str | Path, title: str = "") -> Path:
         ax.plot(r.profiles.alphas, values, lw=0.8, alpha=0.6)
     ax.set(xlabel="alpha", ylabel="loss", title=f"{r.directions} directions")
     ax.locator_params(axis="x", nbins=5)
-    hist.hist(r.tv, bins=min(20, max(5, r.directions // 3)))
+    hist.hist(r.tv, bins=min(20, max(5, r.directions // 3)), range=histogram_range(r.tv))
     hist.set(xlabel="normalised total variation", ylabel="directions",
              title=f"RI = {r.ri:.3g} (TV mean {r.tv_mean:.3g}, std {r.tv_std:.3g})")
     fig.suptitle(title)
     fig.tight_layout()
     return save_figure(fig, path)
+
+
+def histogram_range(values, rel: float = 1e-9) -> tuple[float, float]:
+    """``(min, max)`` of ``values``, widened to ``|max| rel`` either side (``rel`` if max = 0) when the
+    values agree to round-off: equal-width bins over a range of a few ulps do not exist (numpy raises
+    "Too many bins for data range"), and all directions with the same TV (every profile monotone:
+    TV = 1 / width) is a legitimate outcome."""
+    v = np.asarray(values, dtype=np.float64)
+    lo, hi = float(v.min()), float(v.max())
+    scale = max(abs(lo), abs(hi)) or 1.0
+    if hi - lo > scale * rel:
+        return lo, hi
+    return lo - scale * rel, hi + scale * rel
 
 
 def plot_surface(s: Surface, path: str | Path, title: str = "") -> Path:
