@@ -1,7 +1,7 @@
 """TENG at the paper's configuration: 2-D, T = 4, heat2d / allen_cahn2d / burgers2d.
 
     python benchmarks/teng_gpu.py --device cuda --problems heat2d,allen_cahn2d,burgers2d --time-limit 360
-    python benchmarks/teng_gpu.py --device cpu --grid 32 --t-final 0.05          # smoke test, ~1 min
+    python benchmarks/teng_gpu.py --device cpu --grid 32 --t-final 0.05          # smoke test, ~5 min
 
 Configuration (Chen et al., ICML 2024, and their reference code): MLP 7 x 40 tanh, 20 trainable
 periodic features per axis, float64, a 256^2 grid (the paper used 512^2), parameter subsets
