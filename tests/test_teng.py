@@ -89,6 +89,34 @@ def test_startup_phase_splits_steps_and_fits_all_parameters():
     assert [u[1:] for u in used] == [(9, 9)] + [(0, 0)] * 4 + [(7, 5)] * 4
 
 
+def test_embedding_in_subset_draws_every_embedding_parameter():
+    from pinnkit.solvers.teng import TENG
+    from torch.nn.utils import vector_to_parameters
+
+    problem = pinnkit.get_problem("heat2d", t_final=0.01)
+
+    def solver(flag):
+        cfg = default_config("heat2d", dict(TINY, grid=8, subset=50, later_subset=40, embedding_in_subset=flag))
+        return TENG(problem, cfg, torch.device("cpu"), torch.float64, torch.Generator().manual_seed(0))
+
+    on, off = solver(True), solver(False)
+    embed = on._always  # 2 axes x 6 features x (amplitude, phase, offset)
+    assert embed.numel() == 36
+    marker = torch.zeros(on.n_params, dtype=torch.float64)
+    marker[embed] = 1.0
+    vector_to_parameters(marker, on.params)
+    marked = {n for n, p in on.net.named_parameters() if p.detach().abs().sum() > 0}
+    assert marked == {f"encoding.periodic.{k}" for k in ("amplitude", "phase", "offset")}
+    draws = [on.draw_subset(50) for _ in range(3)]
+    for index in draws:
+        assert index.numel() == 50 and index.unique().numel() == 50
+        assert set(embed.tolist()) <= set(index.tolist())
+    assert len({tuple(sorted(i.tolist())) for i in draws}) == 3  # the other 14 are random
+    plain = [off.draw_subset(50) for _ in range(20)]
+    assert not all(set(embed.tolist()) <= set(i.tolist()) for i in plain)
+    assert off._always is None
+
+
 def test_tableaux_are_checked_and_named():
     with pytest.raises(ValueError, match="must sum to 1"):
         Tableau("bad", 1, ((),), (0.5,))

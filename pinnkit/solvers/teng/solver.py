@@ -76,6 +76,7 @@ class TENG(Solver):
         self.tableau = get_integrator(c.integrator)
         self.params = [p for p in net.parameters() if p.requires_grad]
         self.n_params = sum(p.numel() for p in self.params)
+        self._always = embedding_columns(net) if c.embedding_in_subset else None
         self.sqrt_w = 1.0 / math.sqrt(self.points.shape[0])
         self.t = self.t0
         self.fitted = False
@@ -171,6 +172,17 @@ class TENG(Solver):
         iterations = c.iterations if fits_before == 0 else c.later_iterations
         return self.fit(target, iterations, c.subset, c.later_subset, c.tol)
 
+    def draw_subset(self, size: int) -> torch.Tensor:
+        """A random subset of ``size`` parameter positions; with ``embedding_in_subset`` all the periodic
+        embedding's parameters and ``size - (their number)`` others."""
+        perm = torch.randperm(self.n_params, generator=self.generator)
+        always = self._always
+        if always is not None and always.numel():
+            free = torch.ones(self.n_params, dtype=torch.bool)
+            free[always] = False
+            perm = torch.cat([always, perm[free[perm]]])
+        return perm[:size].to(self.device)
+
     def fit(self, target: torch.Tensor, iterations: int, subset: int, later_subset: int, tol: float,
             damping: float | None = None) -> float:
         """Damped Gauss-Newton least-squares updates of the network towards ``target`` ``(N, m)``.
@@ -194,7 +206,7 @@ class TENG(Solver):
             size = subset if it == 0 else later_subset
             index = None
             if 0 < size < self.n_params:
-                index = torch.randperm(self.n_params, generator=self.generator)[:size].to(self.device)
+                index = self.draw_subset(size)
             J = output_jacobian(self.net, self.points, index, c.jacobian) * self.sqrt_w
             lam_abs = lam * float((J * J).sum()) / J.shape[1]  # relative to the mean squared column norm
             delta = solve_least_squares(J, r * self.sqrt_w, c.lstsq, lam_abs, c.rcond)
@@ -208,6 +220,18 @@ class TENG(Solver):
                 lam = max(lam, 1e-14) * 100
         vector_to_parameters(best_theta, self.params)
         return best / scale
+
+
+def embedding_columns(net: torch.nn.Module) -> torch.Tensor:
+    """Positions of the trainable periodic embedding's parameters in the trainable parameter vector."""
+    out, offset = [], 0
+    for name, p in net.named_parameters():
+        if not p.requires_grad:
+            continue
+        if name.startswith("encoding.periodic."):
+            out.append(torch.arange(offset, offset + p.numel()))
+        offset += p.numel()
+    return torch.cat(out) if out else torch.zeros(0, dtype=torch.long)
 
 
 def startup_substeps(dt: float, halvings: int, cap: float | None = None) -> list[float]:
