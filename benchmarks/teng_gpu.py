@@ -7,8 +7,9 @@ Configuration (Chen et al., ICML 2024, and their reference code): MLP 7 x 40 tan
 periodic features per axis, float64, a 256^2 grid (the paper used 512^2), parameter subsets
 1536 / 1024, 7 / 5 iterations per stage, Heun with dt = 0.005 (heat2d, allen_cahn2d) and
 0.001 (burgers2d); unlike the paper, every subset holds the periodic embedding's parameters
-(``embedding_in_subset``; ``--set embedding_in_subset=false`` for the paper's draw). ``--integrators heun,rk4`` runs every problem with each integrator (rk4 is
-the higher-order row of heat2d); ``--set KEY=VALUE`` overrides any TENG config key.
+(``embedding_in_subset``; ``--set embedding_in_subset=false`` for the paper's draw).
+``--integrators heun,rk4`` runs every problem with each integrator (rk4 is the higher-order row
+of heat2d); ``--set KEY=VALUE`` overrides any TENG config key.
 
 Reported per run: relative L2 error at t = 1, 2, 4 (and the last time reached) on the 64^2
 reference grid, wall time per step (the first step, which also fits u0, separately), peak
@@ -36,7 +37,8 @@ from _meta import print_table, run_metadata, write_json
 
 # embedding_in_subset is ours, not the paper's: the embedding's phases in every subset. CPU smoke runs
 # (--device cpu --threads 1 --grid 32 --t-final 0.05), error at t = 0.05 without / with it:
-# burgers2d 7.0e-4 / 1.0e-4, heat2d 2.1e-7 / 2.4e-7, allen_cahn2d 2.0e-7 / 2.8e-7.
+# burgers2d 7.0e-4 / 1.0e-4; heat2d 2.1e-7 / 2.4e-7 and allen_cahn2d 2.0e-7 / 2.8e-7 (the "without"
+# of these two from a 2-thread run). It also joins the initial fit's subsets (init 3.0e-6 -> 4.2e-8).
 PAPER = dict(width=40, depth=7, periodic_features=20, subset=1536, later_subset=1024, iterations=7,
              later_iterations=5, init_iterations=1000, init_subset=1536, tol=0.0, embedding_in_subset=True)
 DT = {"heat2d": 0.005, "allen_cahn2d": 0.005, "burgers2d": 0.001}
