@@ -40,6 +40,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from pinnkit.autodiff import native
 from pinnkit.autodiff.taylor import JetLayout, TaylorJet, diagonal_run, pair_products
 
 CHUNK_BYTES = 1 << 20  # CPU only: the stacked jet of a chunk; 1 MB measured best of 64 kB-2 MB
@@ -212,6 +213,20 @@ def _jet_forward(out, v, dz, qz, bias, d, pairs, d1, k):
     return out
 
 
+def _layer_forward(loops, out, v, dz, qz, bias, d, pairs, d1, k):
+    """:func:`_jet_forward`, or with the C ``loops`` (:mod:`.native`): the sigmoid in torch, the rest in one pass."""
+    if loops is None:
+        return _jet_forward(out, v, dz, qz, bias, d, pairs, d1, k)
+    s = out[0]
+    if bias is None:
+        torch.mul(v, 2, out=s)
+    else:
+        torch.add(bias, v, alpha=2, out=s)
+    s.sigmoid_()
+    loops.forward(out, dz, qz, pairs, d1)
+    return out
+
+
 def _jet_backward(gz, gout, out, zrows, dz, qz, d, pairs, run, sc, tmp, k, wout=None):
     """gz (K, c, w) <- gradient of the pre-activation jet.
 
@@ -287,6 +302,7 @@ class TanhMLPJet(torch.autograd.Function):
         kk = 1 + d + q
         run = diagonal_run(pairs) if pairs else None
         k = _Consts(x)
+        loops = native.jet_kernels(x.dtype)
         bias2 = [None if b is None else 2 * b for b in biases[:-1]]
         wts = [w.t() for w in weights]
         w0 = weights[0]
@@ -326,7 +342,7 @@ class TanhMLPJet(torch.autograd.Function):
                     qz = zrows[d:]
                 if qz is None and q:
                     zrows = None  # no stacked second rows to pair with the gradient
-            _jet_forward(out, v, dz, qz, bias2[0], d, pairs, d1buf[: c * width].view(c, width), k)
+            _layer_forward(loops, out, v, dz, qz, bias2[0], d, pairs, d1buf[: c * width].view(c, width), k)
             layers.append((out, zrows, dz, qz))
             h = out
             for li in range(1, nl - 1):
@@ -337,8 +353,8 @@ class TanhMLPJet(torch.autograd.Function):
                 out, z = block[:kk], block[kk - 1 :]
                 torch.mm(h.view(kk * c, -1), wts[li], out=z.view(kk * c, width))
                 qz = z[1 + d :] if q else None
-                _jet_forward(out, z[0], z[1 : 1 + d], qz, bias2[li], d, pairs,
-                             d1buf[: c * width].view(c, width), k)
+                _layer_forward(loops, out, z[0], z[1 : 1 + d], qz, bias2[li], d, pairs,
+                               d1buf[: c * width].view(c, width), k)
                 layers.append((out, z[1:], z[1 : 1 + d], qz))
                 h = out
             yc = torch.mm(h.view(kk * c, -1), wts[-1])
@@ -360,6 +376,7 @@ class TanhMLPJet(torch.autograd.Function):
         q = len(pairs)
         kk = 1 + d + q
         k = _Consts(x)
+        loops = native.jet_kernels(x.dtype)
         gws = [torch.zeros_like(w) for w in weights]
         gw0t = gws[0].t()  # (din, w) view
         gbs = [x.new_zeros(w.shape[0]) if hb else None for w, hb in zip(weights, ctx.has_bias)]
@@ -373,6 +390,7 @@ class TanhMLPJet(torch.autograd.Function):
         size = kk * chunk * wmax
         gbuf_a, gbuf_b, tbuf = x.new_empty(size), x.new_empty(size), x.new_empty(size)
         scratch = [x.new_empty(chunk * wmax) for _ in range(3)]
+        loop_scratch = x.new_empty(3 * wmax)
         m = weights[-1].shape[0]
         wout = weights[-1][0] if m == 1 else None
         starts = list(range(0, n, chunk))
@@ -399,8 +417,11 @@ class TanhMLPJet(torch.autograd.Function):
                 gz = gbuf_b[: kk * c * wl].view(kk, c, wl)
                 sc = [t[: c * wl].view(c, wl) for t in scratch]
                 tmp = tbuf[: (kk - 1) * c * wl].view(kk - 1, c, wl)
-                _jet_backward(gz, gh, out, zrows, dz, qz, d, pairs, run, sc, tmp, k,
-                              wout if li == nl - 2 else None)
+                wo = wout if li == nl - 2 else None
+                if loops is None:
+                    _jet_backward(gz, gh, out, zrows, dz, qz, d, pairs, run, sc, tmp, k, wo)
+                else:
+                    loops.backward(gz, gh, wo, out[0], dz, qz, pairs, loop_scratch)
                 if gbs[li] is not None:
                     gbs[li].add_(gz[0].sum(0))
                 if li > 0:
