@@ -226,7 +226,7 @@ def measure(case, n, dtype, dtype_name, task, methods, args) -> list[dict]:
             torch.cuda.reset_peak_memory_stats()
             base = torch.cuda.memory_allocated()
         try:
-            median_time(fn, args.device, reps=1, warmup=2)
+            median_time(fn, args.device, reps=1, warmup=5)  # the first case of a process needs more
         except Exception as exc:  # a failing method (e.g. no compiler) is reported, not fatal
             print(f"{case} {task} {method}: failed: {type(exc).__name__}: {str(exc)[:200]}", file=sys.stderr)
             continue
