@@ -20,7 +20,9 @@ than the caches hold), so the cost is set by the number of passes over memory. H
   points (a plain normalised input, see :func:`.forward.network_jet`) come in as ``(D, 1, d)``:
   the first layer's derivative rows are then ``(D, 1, w)``, with no matmul; a narrow input layer
   is a few multiply-adds instead of a matmul of that slow shape; an output width of 1 is folded
-  into the last tanh's backward (no outer product formed). On other devices the layers go
+  into the last tanh's backward (no outer product formed). The elementwise passes of each layer
+  run as C loops (:mod:`.native`, one pass per layer and chunk) where they can be built, else as
+  the torch kernels below (the same equations, held to 1e-13 agreement). On other devices the layers go
   through :class:`TanhJet` (``y = tanh(z + b)`` with its derivative rows as one autograd node
   with a hand-written backward) and ordinary matmuls.
 

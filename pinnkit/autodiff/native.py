@@ -136,6 +136,7 @@ class JetLoops:
         _check_rows(gz, dz, qz)
         if gout.stride(-1) != 1 or (wout is None and gout.stride(1) != w):
             raise ValueError("gout rows must be contiguous")
+        wout = None if wout is None else wout.contiguous()
         self._bwd(ctypes.c_long(c), ctypes.c_long(w), ctypes.c_long(dz.shape[0]), ctypes.c_long(len(pairs)),
                   pa, pb, _ptr(gz), ctypes.c_long(gz.stride(0)), _ptr(gout), ctypes.c_long(gout.stride(0)),
                   _ptr(wout), _ptr(s), _ptr(dz), ctypes.c_long(dz.stride(0)), ctypes.c_int(dz.shape[1] == 1),
