@@ -10,8 +10,9 @@ the torch passes of :mod:`.fused` are used; ``PINNKIT_NATIVE=0`` asks for them o
 
 The C loops are single-threaded. They are used while torch runs at most :data:`MAX_THREADS`
 intra-op threads (pinnkit's tests and CPU benchmarks run one): on this project's 2-core machine
-they beat the torch passes with 1 thread (loss + backward 1.14-1.27x faster) and with 2 (1.05-1.17x,
-the torch passes then parallel). With more threads, not measured, the torch passes are kept.
+they beat the torch passes with 1 thread (loss + backward 1.14-1.27x faster) and match them with
+2 (0.98-1.15x, the torch passes then parallel; ``benchmarks/results/kernels_cpu_c_loops*.json``).
+With more threads, not measured, the torch passes are kept.
 """
 from __future__ import annotations
 
