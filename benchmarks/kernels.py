@@ -203,6 +203,8 @@ def main() -> None:
                     continue
                 if args.methods:
                     methods = tuple(m for m in methods if m in args.methods.split(","))
+                if args.device != "cpu":  # the C loops are CPU-only: forward-torch would repeat forward
+                    methods = tuple(m for m in methods if m != "forward-torch")
                 sizes = args.jac_sizes if task == "jac" else args.sizes
                 for n in map(int, sizes.split(",")):
                     compiled = (args.compile and task == "loss+bwd" and dtype_name in args.compile_dtypes.split(",")
