@@ -181,13 +181,18 @@ class _Consts:
         self.neg_one = -self.one
 
 
-def _tanh_into(s, v, bias, k):
-    """``s = tanh(v + b) = 2 sigmoid(2 v + 2 b) - 1`` (``bias``: ``2 b`` or None); ``v`` may alias ``s``."""
+def _sigmoid2_into(s, v, bias):
+    """``s = sigmoid(2 v + 2 b)`` (``bias``: ``2 b`` or None); ``v`` may alias ``s``."""
     if bias is None:
         torch.mul(v, 2, out=s)
     else:
         torch.add(bias, v, alpha=2, out=s)
-    s.sigmoid_()
+    return s.sigmoid_()
+
+
+def _tanh_into(s, v, bias, k):
+    """``s = tanh(v + b) = 2 sigmoid(2 v + 2 b) - 1`` (``bias``: ``2 b`` or None); ``v`` may alias ``s``."""
+    _sigmoid2_into(s, v, bias)
     return torch.add(k.neg_one, s, alpha=2, out=s)
 
 
@@ -219,12 +224,7 @@ def _layer_forward(loops, out, v, dz, qz, bias, d, pairs, d1, k):
     """:func:`_jet_forward`, or with the C ``loops`` (:mod:`.native`): the sigmoid in torch, the rest in one pass."""
     if loops is None:
         return _jet_forward(out, v, dz, qz, bias, d, pairs, d1, k)
-    s = out[0]
-    if bias is None:
-        torch.mul(v, 2, out=s)
-    else:
-        torch.add(bias, v, alpha=2, out=s)
-    s.sigmoid_()
+    _sigmoid2_into(out[0], v, bias)  # the C loop turns it into tanh
     loops.forward(out, dz, qz, pairs, d1)
     return out
 
