@@ -10,8 +10,8 @@ periodic features per axis, float64, a 256^2 grid (the paper used 512^2), parame
 (``embedding_in_subset``; ``--set embedding_in_subset=false`` for the paper's draw).
 burgers2d is limited by the random subsets, not the time step: ``--set subset=0 --set
 later_subset=0`` fits all parameters (CPU, 32^2 grid, t = 0.05: 3.7e-7 against 1.0e-4 with the
-subsets; README "TENG"), affordable on a coarser grid (``--grid 64``: dual form) but about
-18 TFLOP per iteration on the 256^2 grid.
+subsets; 4.7e-6 at t = 0.5 and growing; README "TENG"). About 18 TFLOP per iteration on the
+256^2 grid; on ``--grid 64`` (dual form, about 0.4 TFLOP) it is worth trying, not yet run.
 ``--integrators heun,rk4`` runs every problem with each integrator (rk4 is the higher-order row
 of heat2d); ``--set KEY=VALUE`` overrides any TENG config key.
 
