@@ -28,8 +28,7 @@ class TENGConfig:
     (first iteration of a stage) / ``later_subset`` (others) parameters; 0 = all parameters.
     Inner iterations stop once the misfit |T - u| is below ``tol`` |T|. Every update starts from
     the best iterate so far, so the best one is kept (the reference code's inner loss can rise
-    again); a rejected update raises the damping 100-fold (Levenberg-Marquardt) and the next Jacobian
-    is taken at the best iterate again; an accepted one lowers it 10-fold, down to ``damping``. Least squares:
+    again); a rejected update raises the damping 100-fold (Levenberg-Marquardt). Least squares:
     ``lstsq`` method ("cholesky" or "lstsq", see :mod:`pinnkit.solvers.teng.lstsq`) with
     Tikhonov damping ``damping`` x |J_S|_F^2 / |S| (``rcond`` for the CPU lstsq driver). Initial fit: ``init_iterations`` of the same updates
     with ``init_subset`` parameters, until the relative misfit is below ``init_tol``.

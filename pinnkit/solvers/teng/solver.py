@@ -187,10 +187,10 @@ class TENG(Solver):
             damping: float | None = None) -> float:
         """Damped Gauss-Newton least-squares updates of the network towards ``target`` ``(N, m)``.
 
-        Each iteration solves for a step from the best iterate so far (Jacobian taken there) on a
-        fresh random subset; a step that does not lower the misfit is rejected and the damping
-        raised 100-fold (Levenberg-Marquardt), an accepted one lowers it 10-fold towards ``damping``
-        (default ``config.damping``).
+        Each iteration solves for a step from the best iterate so far on a fresh random subset;
+        a step that does not lower the misfit is rejected and the damping raised 100-fold
+        (Levenberg-Marquardt), an accepted one lowers it 10-fold towards ``damping`` (default
+        ``config.damping``).
         The damping is relative: lambda = damping * |J_S|_F^2 / |S|.
         Returns the relative RMS misfit |T - u| / |T| of the best iterate.
         """
@@ -216,8 +216,7 @@ class TENG(Solver):
             value = float(r_new.norm())
             if value < best:
                 best, best_theta, r, lam = value, theta, r_new, max(base, lam / 10)
-            else:  # back to the best iterate: the next Jacobian is taken there
-                vector_to_parameters(best_theta, self.params)
+            else:
                 lam = max(lam, 1e-14) * 100
         vector_to_parameters(best_theta, self.params)
         return best / scale
