@@ -77,6 +77,10 @@ class TENG(Solver):
         self.params = [p for p in net.parameters() if p.requires_grad]
         self.n_params = sum(p.numel() for p in self.params)
         self._always = embedding_columns(net) if c.embedding_in_subset else None
+        self._free = None  # the parameters drawn at random besides the embedding's
+        if self._always is not None:
+            self._free = torch.ones(self.n_params, dtype=torch.bool)
+            self._free[self._always] = False
         self.sqrt_w = 1.0 / math.sqrt(self.points.shape[0])
         self.t = self.t0
         self.fitted = False
@@ -176,11 +180,8 @@ class TENG(Solver):
         """A random subset of ``size`` parameter positions; with ``embedding_in_subset`` all the periodic
         embedding's parameters and ``size - (their number)`` others."""
         perm = torch.randperm(self.n_params, generator=self.generator)
-        always = self._always
-        if always is not None and always.numel():
-            free = torch.ones(self.n_params, dtype=torch.bool)
-            free[always] = False
-            perm = torch.cat([always, perm[free[perm]]])
+        if self._free is not None:
+            perm = torch.cat([self._always, perm[self._free[perm]]])
         return perm[:size].to(self.device)
 
     def fit(self, target: torch.Tensor, iterations: int, subset: int, later_subset: int, tol: float,
