@@ -176,19 +176,32 @@ class TENG(Solver):
         iterations = c.iterations if fits_before == 0 else c.later_iterations
         return self.fit(target, iterations, c.subset, c.later_subset, c.tol)
 
-    def draw_subset(self, size: int) -> torch.Tensor:
-        """A random subset of ``size`` parameter positions; with ``embedding_in_subset`` all the periodic
-        embedding's parameters and ``size - (their number)`` others."""
+    def draw_subset(self, size: int, gradient: torch.Tensor | None = None) -> torch.Tensor:
+        """A subset of ``size`` parameter positions: random, or with ``gradient`` (``subset_rule="gradient"``)
+        the ``size`` largest |gradient|; with ``embedding_in_subset`` all the periodic embedding's
+        parameters and ``size - (their number)`` others."""
+        if gradient is not None:
+            score = gradient.detach().abs().cpu()
+            if self._free is not None:
+                score = score.masked_fill(~self._free, math.inf)
+            return torch.topk(score, size).indices.to(self.device)
         perm = torch.randperm(self.n_params, generator=self.generator)
         if self._free is not None:
             perm = torch.cat([self._always, perm[self._free[perm]]])
         return perm[:size].to(self.device)
 
+    def misfit_gradient(self, r: torch.Tensor) -> torch.Tensor:
+        """g = J^T r for the flattened misfit ``r`` ``(N m,)``: one backward pass over the grid, ``(P,)``."""
+        with torch.enable_grad():
+            out = self.net(self.points).reshape(-1)
+            grads = torch.autograd.grad(out, self.params, grad_outputs=r.reshape(out.shape))
+        return torch.cat([g.reshape(-1) for g in grads])
+
     def fit(self, target: torch.Tensor, iterations: int, subset: int, later_subset: int, tol: float,
             damping: float | None = None) -> float:
         """Damped Gauss-Newton least-squares updates of the network towards ``target`` ``(N, m)``.
 
-        Each iteration solves for a step from the best iterate so far on a fresh random subset;
+        Each iteration solves for a step from the best iterate so far on a fresh subset (``draw_subset``);
         a step that does not lower the misfit is rejected and the damping raised 100-fold
         (Levenberg-Marquardt), an accepted one lowers it 10-fold towards ``damping`` (default
         ``config.damping``).
@@ -207,7 +220,7 @@ class TENG(Solver):
             size = subset if it == 0 else later_subset
             index = None
             if 0 < size < self.n_params:
-                index = self.draw_subset(size)
+                index = self.draw_subset(size, self.misfit_gradient(r) if c.subset_rule == "gradient" else None)
             J = output_jacobian(self.net, self.points, index, c.jacobian) * self.sqrt_w
             lam_abs = lam * float((J * J).sum()) / J.shape[1]  # relative to the mean squared column norm
             delta = solve_least_squares(J, r * self.sqrt_w, c.lstsq, lam_abs, c.rcond)
