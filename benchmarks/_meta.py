@@ -43,3 +43,14 @@ def write_json(path: str | None, rows: list[dict]) -> None:
     """Write {meta, rows} atomically to ``path`` (no-op when ``path`` is None)."""
     if path:
         write_json_file(path, dict(meta=run_metadata(), rows=rows))
+
+
+def parse_set(items: list[str]) -> dict:
+    """``--set KEY=VALUE`` options as a dict of strings (the solver's config parses the values)."""
+    out = {}
+    for item in items:
+        if "=" not in item:
+            raise SystemExit(f"--set takes KEY=VALUE, got {item!r}")
+        key, value = item.split("=", 1)
+        out[key] = value
+    return out

@@ -6,12 +6,12 @@
 Configuration (Chen et al., ICML 2024, and their reference code): MLP 7 x 40 tanh, 20 trainable
 periodic features per axis, float64, a 256^2 grid (the paper used 512^2), parameter subsets
 1536 / 1024, 7 / 5 iterations per stage, Heun with dt = 0.005 (heat2d, allen_cahn2d) and
-0.001 (burgers2d); unlike the paper, every subset holds the periodic embedding's parameters
-(``embedding_in_subset``; ``--set embedding_in_subset=false`` for the paper's draw).
-burgers2d is limited by the random subsets, not the time step: ``--set subset=0 --set
-later_subset=0`` fits all parameters (CPU, 32^2 grid, t = 0.05: 3.7e-7 against 1.0e-4 with the
-subsets; 4.7e-6 at t = 0.5 and growing; README "TENG"). About 18 TFLOP per iteration on the
-256^2 grid; on ``--grid 64`` (dual form, about 0.4 TFLOP) it is worth trying, not yet run.
+0.001 (burgers2d). Unlike the paper, every subset holds the periodic embedding's parameters
+(``embedding_in_subset``) and the subsets are the parameters with the largest misfit gradient
+(``subset_rule="gradient"``); ``--set embedding_in_subset=false --set subset_rule=random`` gives
+the paper's draw. With random subsets burgers2d is limited by the projection: a random subset's
+span misses 1.9e-2 of the Burgers increment (heat2d: 6e-11). CPU, 32^2 grid, t = 0.05: paper's
+draw 7.0e-4, embedding 1.0e-4, embedding + gradient 4.1e-7; 64^2: 4.4e-5 / 4.0e-6 (README "TENG").
 ``--integrators heun,rk4`` runs every problem with each integrator (rk4 is the higher-order row
 of heat2d); ``--set KEY=VALUE`` overrides any TENG config key.
 
@@ -37,14 +37,17 @@ import pinnkit
 from pinnkit.driver import run
 from pinnkit.solvers.teng import TENG
 
-from _meta import print_table, run_metadata, write_json
+from _meta import parse_set, print_table, run_metadata, write_json
 
 # embedding_in_subset is ours, not the paper's: the embedding's phases in every subset. CPU smoke runs
 # (--device cpu --threads 1 --grid 32 --t-final 0.05), error at t = 0.05 without / with it:
 # burgers2d 7.0e-4 / 1.0e-4; heat2d 2.1e-7 / 2.4e-7 and allen_cahn2d 2.0e-7 / 2.8e-7 (the "without"
 # of these two from a 2-thread run). It also joins the initial fit's subsets (init 3.0e-6 -> 4.2e-8).
+# subset_rule="gradient" is ours too (README "TENG"): 32^2, t = 0.05, random / gradient: burgers2d 1.0e-4 / 4.1e-7,
+# heat2d 2.4e-7 / 1.3e-7, allen_cahn2d 2.8e-7 / 1.8e-7.
 PAPER = dict(width=40, depth=7, periodic_features=20, subset=1536, later_subset=1024, iterations=7,
-             later_iterations=5, init_iterations=1000, init_subset=1536, tol=0.0, embedding_in_subset=True)
+             later_iterations=5, init_iterations=1000, init_subset=1536, tol=0.0, embedding_in_subset=True,
+             subset_rule="gradient")
 DT = {"heat2d": 0.005, "allen_cahn2d": 0.005, "burgers2d": 0.001}
 TARGETS = {("heat2d", "heun"): 5e-7, ("heat2d", "rk4"): 1e-7, ("heat2d", "ssprk3"): 1e-7,
            ("allen_cahn2d", "heun"): 5e-6, ("burgers2d", "heun"): 5e-6}
@@ -164,16 +167,6 @@ def lstsq_rows(args) -> list[dict]:
                              residual=float((J @ d - r).norm() / r.norm())))
     print_table(rows, ["N", "S", "method", "seconds", "jacobian_s", "residual"])
     return rows
-
-
-def parse_set(items: list[str]) -> dict:
-    out = {}
-    for item in items:
-        if "=" not in item:
-            raise SystemExit(f"--set takes KEY=VALUE, got {item!r}")
-        key, value = item.split("=", 1)
-        out[key] = value
-    return out
 
 
 def main() -> None:

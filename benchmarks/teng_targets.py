@@ -1,6 +1,6 @@
 """TENG accuracy targets on the CPU, with the PINN beside it and the least-squares choice measured.
 
-    python benchmarks/teng_targets.py [CASE ...] [--pinn-budget S] [--lstsq] [--json out.json]
+    python benchmarks/teng_targets.py [CASE ...] [--pinn-budget S] [--lstsq] [--set KEY=VALUE] [--json out.json]
 
 Cases (default: all three issue targets):
   heat1d        heat1d, catalogue parameters (T = 2), TENG defaults           target 1e-6
@@ -25,7 +25,7 @@ import torch
 
 import pinnkit
 
-from _meta import print_table, run_metadata, write_json
+from _meta import parse_set, print_table, run_metadata, write_json
 
 CASES = {  # case: (problem, problem parameters, target rel. L2 at T)
     "heat1d": ("heat1d", {}, 1e-6),
@@ -43,10 +43,11 @@ def final_slice_error(result) -> float:
     return float(np.linalg.norm(result.u(pts) - ref) / np.linalg.norm(ref))
 
 
-def run_case(case: str, solver: str, budget: float | None, seed: int) -> dict:
+def run_case(case: str, solver: str, budget: float | None, seed: int, overrides: dict | None = None) -> dict:
     name, params, target = CASES[case]
     problem = pinnkit.get_problem(name, **params)
-    result = pinnkit.solve(problem, solver=solver, seed=seed, time_budget_s=budget, progress=False)
+    result = pinnkit.solve(problem, solver=solver, seed=seed, time_budget_s=budget, progress=False,
+                           config=overrides or None)
     err = final_slice_error(result)
     return dict(case=case, solver=solver, params=params, rel_l2_T=err, rel_l2_xt=(result.errors or {}).get("rel_l2"),
                 target=target if solver == "teng" else None, met=bool(err <= target) if solver == "teng" else None,
@@ -92,6 +93,8 @@ def main() -> None:
     parser.add_argument("--json")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a TENG config key (the PINN keeps its defaults)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     for case in args.cases:
@@ -99,7 +102,7 @@ def main() -> None:
             parser.error(f"unknown case {case!r}; valid: {', '.join(CASES)}")
     rows = []
     for case in args.cases:
-        rows.append(run_case(case, "teng", None, args.seed))
+        rows.append(run_case(case, "teng", None, args.seed, parse_set(args.set)))
         print(rows[-1], flush=True)
         if args.pinn_budget > 0:
             rows.append(run_case(case, "pinn", args.pinn_budget, args.seed))

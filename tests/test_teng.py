@@ -160,6 +160,27 @@ def test_gradient_subset_rule_takes_the_largest_misfit_gradients():
         default_config("burgers2d", dict(subset_rule="greedy"))
 
 
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+@pytest.mark.cuda
+def test_gradient_subsets_on_cuda_match_cpu():
+    from pinnkit.solvers.teng import TENG
+
+    problem = pinnkit.get_problem("burgers2d", t_final=0.01)
+    cfg = default_config("burgers2d", dict(TINY, grid=16, dt=0.005, subset_rule="gradient"))
+    r = torch.randn(256, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    out = []
+    for device in ("cpu", "cuda"):
+        s = TENG(problem, cfg, torch.device(device), torch.float64, torch.Generator().manual_seed(0))
+        g = s.misfit_gradient(r.to(device))
+        index = s.draw_subset(60, g)
+        target = s.values() + s.dt * s.rhs()
+        out.append((g.cpu(), set(index.tolist()), s.fit(target, 1, 60, 60, 0.0)))
+    (g_cpu, s_cpu, fit_cpu), (g_gpu, s_gpu, fit_gpu) = out
+    assert torch.allclose(g_gpu, g_cpu, rtol=0, atol=1e-12 * float(g_cpu.abs().max()))
+    assert s_gpu == s_cpu
+    assert fit_gpu == pytest.approx(fit_cpu, rel=1e-6)
+
+
 def test_tableaux_are_checked_and_named():
     with pytest.raises(ValueError, match="must sum to 1"):
         Tableau("bad", 1, ((),), (0.5,))
