@@ -156,6 +156,13 @@ def test_gradient_subset_rule_takes_the_largest_misfit_gradients():
     by_gradient = left_over(fitted.draw_subset(40, fitted.misfit_gradient(r)))
     at_random = [left_over(fitted.draw_subset(40)) for _ in range(5)]
     assert by_gradient < 0.3 and by_gradient < 0.4 * min(at_random), (by_gradient, at_random)
+    # fit() hands draw_subset the misfit gradient only under the gradient rule
+    for rule, expected in (("gradient", [True, True]), ("random", [False, False])):
+        t = solver(subset_rule=rule)
+        calls, draw = [], t.draw_subset
+        t.draw_subset = lambda size, gradient=None: calls.append(gradient is not None) or draw(size, gradient)
+        t.fit(t.values() + t.dt * t.rhs(), 2, 30, 20, 0.0)
+        assert calls == expected, rule
     with pytest.raises(ValueError, match="unknown subset rule 'greedy'.*Valid: random, gradient"):
         default_config("burgers2d", dict(subset_rule="greedy"))
 

@@ -47,8 +47,9 @@ class TENGConfig:
     iteration. "gradient": the parameters with the largest |g_p|, g = J^T r the gradient of the misfit
     (one backward pass over the grid), recomputed each iteration: the Gauss-Southwell rule of block
     coordinate descent (Nutini, Schmidt, Laradji, Friedlander & Koepke, ICML 2015); the embedding
-    rule above still applies. Linear projections of burgers2d's Euler increment (paper network on 32^2 points, |S| =
-    1536) leave 1.9e-2 of it with a random subset, 2.3e-4 with the gradient's (heat2d: 6e-11 either way).
+    rule above still applies. The least-squares projection of burgers2d's Euler increment (paper
+    network on 32^2 points, |S| = 1536) leaves 1.9e-2 of it with a random subset and 2.3e-4 with the
+    gradient's (heat2d: 6e-11 with a random subset).
     ``snapshot_every``: steps between recorded parameter sets (the solution at other times is
     interpolated linearly between records).
     """
