@@ -17,7 +17,7 @@ import time
 import torch
 
 import pinnkit
-from pinnkit.solvers.teng import TENG
+from pinnkit.solvers.teng import TENG, solve_least_squares
 from pinnkit.solvers.teng.jacobian import output_jacobian
 
 from _meta import print_table, run_metadata, write_json
@@ -25,8 +25,7 @@ from teng_gpu import DT, PAPER
 
 
 def left_over(J: torch.Tensor, r: torch.Tensor) -> tuple[torch.Tensor, float]:
-    d = torch.linalg.lstsq(J, r.unsqueeze(-1), rcond=1e-12, driver="gelsd").solution.squeeze(-1)
-    rest = r - J @ d
+    rest = r - J @ solve_least_squares(J, r, "lstsq", 0.0, 1e-12)  # minimum norm (gelsd on the CPU)
     return rest, float(rest.norm())
 
 
@@ -53,7 +52,7 @@ def rows_for(name: str, grid: int, seed: int) -> list[dict]:
         index = torch.randperm(solver.n_params, generator=draw)[:1536 if it == 0 else 1024]
         rest, value = left_over(J[:, index], rest)
     add("12 random draws in turn", value)
-    add("1536 largest |J^T r|", left_over(J[:, torch.topk((J.T @ r).abs(), 1536).indices], r)[1])
+    add("1536 largest |J^T r|", left_over(J[:, solver.draw_subset(1536, solver.misfit_gradient(r))], r)[1])
     U, S, _ = torch.linalg.svd(J, full_matrices=False)
     keep = S > 1e-12 * S[0]
     add(f"all {solver.n_params} (rank {int(keep.sum())})", float((r - U[:, keep] @ (U[:, keep].T @ r)).norm()))
