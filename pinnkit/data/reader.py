@@ -15,9 +15,9 @@ from typing import Any
 
 import h5py
 import numpy as np
+import yaml
 
 from pinnkit._validate import check_int
-from pinnkit.data import yaml_lite
 from pinnkit.data.layouts import EXPECTED, FAMILIES, PARAM_ATTRS, detect_layout, family_from_name, params_from_name
 
 __all__ = ["PDEBenchFile", "open_pdebench"]
@@ -33,6 +33,17 @@ def _attr_float(value) -> float:
     """A float attribute; float32 values are read as the shortest decimal they round from (0.1, not 0.10000000149)."""
     value = np.asarray(value).ravel()[0]
     return float(str(value)) if value.dtype == np.float32 else float(value)
+
+
+def _yaml_problem(err: yaml.YAMLError) -> str:
+    """One line saying what is wrong with a YAML text and where (1-based line and column)."""
+    problem = getattr(err, "problem", None)
+    if problem is None:
+        return " ".join(str(err).split())
+    context = getattr(err, "context", None)
+    mark = getattr(err, "problem_mark", None)
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+    return f"{problem}{where}" + (f" ({context})" if context else "")
 
 
 class PDEBenchFile:
@@ -204,10 +215,23 @@ class PDEBenchFile:
         if self.layout != "groups":
             raise ValueError(f"{self.path.name} is a {self.layout!r} file; only per-sample group files "
                              "(diff-sorp, diff-react, rdb) carry a config")
-        raw = self._h5[self._keys[i]].attrs.get("config")
+        key = self._keys[i]
+        raw = self._h5[key].attrs.get("config")
         if raw is None:
             return {}
-        return yaml_lite.load(raw.decode() if isinstance(raw, bytes) else str(raw))
+        where = f"{self.path.name}: group {key!r} has a malformed YAML 'config' attribute"
+        try:
+            config = yaml.safe_load(raw.decode() if isinstance(raw, bytes) else str(raw))
+        except UnicodeDecodeError as err:
+            raise ValueError(f"{where}: it is not UTF-8 text ({err})") from None
+        except yaml.YAMLError as err:
+            raise ValueError(f"{where}: {_yaml_problem(err)}") from None
+        if config is None:
+            return {}
+        if not isinstance(config, dict):
+            raise ValueError(f"{where}: expected a mapping of 'key: value' entries, got a "
+                             f"{type(config).__name__} ({config!r:.60})")
+        return config
 
     @property
     def sample_shape(self) -> tuple[int, ...]:

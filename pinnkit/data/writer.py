@@ -13,9 +13,9 @@ from typing import Any, Iterator, Mapping, Sequence
 
 import h5py
 import numpy as np
+import yaml
 
 from pinnkit._io import atomic_path
-from pinnkit.data import yaml_lite
 from pinnkit.data.layouts import FAMILIES, PARAM_ATTRS
 
 __all__ = ["write_single", "write_darcy", "write_cfd", "write_groups", "write_ns_incom"]
@@ -43,6 +43,27 @@ def _check(sample: np.ndarray, shape: tuple[int, ...], what: str) -> np.ndarray:
     if sample.shape != shape:
         raise ValueError(f"{what} has shape {sample.shape}, expected {shape}")
     return sample.astype(F4)
+
+
+def _plain(value: Any) -> Any:
+    """``value`` with numpy scalars / arrays and tuples turned into the Python types YAML writes."""
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, (np.generic, np.ndarray)):
+        return _plain(value.tolist())
+    return value
+
+
+def _config_yaml(config: Mapping[str, Any], index: int) -> str:
+    """The YAML text of one sample's ``config`` attribute (block style, keys in the given order)."""
+    try:
+        return yaml.safe_dump(_plain(dict(config)), sort_keys=False, default_flow_style=False)
+    except yaml.representer.RepresenterError as err:
+        what = err.args[1] if len(err.args) > 1 else None
+        raise ValueError(f"config {index} cannot be written as YAML: it holds {what!r:.80} of type "
+                         f"{type(what).__name__}; use numbers, strings, booleans, None, lists and dicts") from None
 
 
 def write_single(path: str | Path, family: str, samples: Sequence[np.ndarray], x: np.ndarray, t: np.ndarray,
@@ -141,7 +162,7 @@ def write_groups(path: str | Path, family: str, samples: Sequence[np.ndarray], c
             grid.create_dataset("x", data=coords[0].astype(F4))
             grid.create_dataset("y", data=(coords[1] if dims > 1 else np.zeros(1)).astype(F4))
             grid.create_dataset("t", data=t.astype(F4))
-            group.attrs["config"] = yaml_lite.dump(dict(configs[i]))
+            group.attrs["config"] = _config_yaml(configs[i], i)
     return Path(path)
 
 
