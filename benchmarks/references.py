@@ -1,6 +1,6 @@
 """Reference solvers: accuracy against independent data and cost.
 
-    python benchmarks/references.py [--json out.json] [--shared ../shared/reference]
+    python benchmarks/references.py [--json out.json] [--published tests/published]
 
 Rows: burgers1d (Cole-Hopf) vs the published Chebfun file burgers_shock.mat, allen_cahn1d
 (ETDRK4) vs AC.mat, the cavity solver vs Ghia et al. (1982) at Re = 100 and 400, and the time
@@ -28,9 +28,9 @@ def rel_l2(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.linalg.norm(a - b) / np.linalg.norm(b))
 
 
-def published_row(shared: Path, name: str, filename: str, x_key: str, t_key: str, u_key: str, target: float) -> dict:
+def published_row(folder: Path, name: str, filename: str, x_key: str, t_key: str, u_key: str, target: float) -> dict:
     """Our reference on a published file's own (x, t) grid, relative L2 against it."""
-    data = loadmat(shared / filename)
+    data = loadmat(folder / filename)
     x, t, published = data[x_key].ravel(), data[t_key].ravel(), data[u_key]
     problem = pinnkit.get_problem(name)
     start = time.perf_counter()
@@ -64,13 +64,13 @@ def cost_rows() -> list[dict]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--json", help="also write the rows here")
-    parser.add_argument("--shared", default=str(Path(__file__).resolve().parents[2] / "shared" / "reference"))
+    parser.add_argument("--published", default=str(Path(__file__).resolve().parents[1] / "tests" / "published"))
     args = parser.parse_args()
     torch.set_num_threads(1)
     cache.DEFAULT_CACHE_DIR = Path(__import__("tempfile").mkdtemp())  # measure compute, not the cache
-    shared = Path(args.shared)
-    rows = [published_row(shared, "burgers1d", "burgers_shock.mat", "x", "t", "usol", 1e-10),
-            published_row(shared, "allen_cahn1d", "AC.mat", "x", "tt", "uu", 1e-9),
+    published = Path(args.published)
+    rows = [published_row(published, "burgers1d", "burgers_shock.mat", "x", "t", "usol", 1e-10),
+            published_row(published, "allen_cahn1d", "AC.mat", "x", "tt", "uu", 1e-9),
             ghia_row(100), ghia_row(400)] + cost_rows()
     print(run_metadata())
     print_table(rows, ["check", "metric", "value", "target", "seconds"])

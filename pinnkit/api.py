@@ -12,6 +12,7 @@ from pinnkit.problem import Problem
 from pinnkit.registry import get_problem
 from pinnkit.result import Result, reference_errors
 from pinnkit.solvers.base import DTYPES, Solver
+from pinnkit.threads import choose_threads, torch_threads
 
 
 def _solvers() -> dict[str, type[Solver]]:
@@ -53,12 +54,15 @@ def solve(problem: str | Problem, solver: str = "pinn", config: Mapping[str, Any
           device: str | torch.device | None = None, dtype: str | torch.dtype | None = None, seed: int = 0,
           steps: int | None = None, time_budget_s: float | None = None, progress: bool | None = None,
           callbacks: Sequence[Callback] = (), checkpoint_dir: str | Path | None = None,
-          checkpoint_every: int = 1000, resume: bool = False, **problem_params: Any) -> Result:
+          checkpoint_every: int = 1000, resume: bool = False, threads: int | None = None,
+          **problem_params: Any) -> Result:
     """Solve a named problem (or a :class:`Problem`) with a named solver.
 
     ``config``: ``None`` (the solver's tuned defaults for this problem), a mapping of overrides,
     or a config instance. ``steps`` overrides the configuration's step count as a budget.
-    Errors against the reference are in ``result.errors``.
+    Errors against the reference are in ``result.errors``. ``threads``: torch's CPU threads for
+    the run (default: :func:`pinnkit.threads.choose_threads`, one for small networks; the
+    previous count is restored afterwards).
     """
     if isinstance(problem, str):
         problem = get_problem(problem, **problem_params)
@@ -74,14 +78,17 @@ def solve(problem: str | Problem, solver: str = "pinn", config: Mapping[str, Any
     dtype = dtype or torch.float32
     generator = torch.Generator().manual_seed(int(seed))
     instance = solver_cls(problem, cfg, dev, dtype, generator)
-    outcome = run(instance, steps=steps, time_budget_s=time_budget_s, progress=progress, callbacks=callbacks,
-                  checkpoint_dir=checkpoint_dir, checkpoint_every=checkpoint_every, resume=resume)
-    final_dtype = next(instance.model.parameters()).dtype
-    until = instance.time_reached
-    if until is not None and problem.domain.time is not None and until >= problem.domain.highs[-1] - 1e-12:
-        until = None  # the whole time interval was reached
-    errors = reference_errors(problem, instance.predict, dev, final_dtype, until=until)
+    n_threads, why = choose_threads(threads, dev, instance.work_per_step)
+    with torch_threads(n_threads):
+        outcome = run(instance, steps=steps, time_budget_s=time_budget_s, progress=progress, callbacks=callbacks,
+                      checkpoint_dir=checkpoint_dir, checkpoint_every=checkpoint_every, resume=resume,
+                      threads_note=f"{n_threads} thread{'s' * (n_threads > 1)} ({why})")
+        final_dtype = next(instance.model.parameters()).dtype
+        until = instance.time_reached
+        if until is not None and problem.domain.time is not None and until >= problem.domain.highs[-1] - 1e-12:
+            until = None  # the whole time interval was reached
+        errors = reference_errors(problem, instance.predict, dev, final_dtype, until=until)
     return Result(problem=problem, solver=solver, config=cfg, model=instance.model, status=outcome.status,
                   message=outcome.message, steps=outcome.steps, wall_time_s=outcome.wall_time_s,
                   history=outcome.history, errors=errors, device=str(dev), dtype=str(final_dtype).replace("torch.", ""),
-                  seed=int(seed))
+                  seed=int(seed), threads=n_threads)

@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import argparse
 import ast
+import shlex
 import sys
 import time
 from pathlib import Path
 from typing import Any, Sequence
 
-from pinnkit._io import write_json, write_npz
+from pinnkit._io import write_bytes, write_json, write_npz
+from pinnkit.driver import CHECKPOINT_NAME
+from pinnkit.result import Status
 
 
 def parse_assignment(text: str) -> tuple[str, Any]:
@@ -32,6 +35,17 @@ def parse_assignment(text: str) -> tuple[str, Any]:
     except (ValueError, SyntaxError):
         value = raw
     return name.strip(), value
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: an integer >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -80,25 +94,51 @@ def cmd_reference(args: argparse.Namespace) -> int:
     return 0
 
 
+def _resume_folder(path: str) -> Path:
+    """``--resume`` takes a run's folder or its ``checkpoint`` folder; returns the run's folder."""
+    folder = Path(path)
+    if folder.name == "checkpoint" and (folder / CHECKPOINT_NAME).is_file():
+        folder = folder.parent
+    if not (folder / "checkpoint" / CHECKPOINT_NAME).is_file():
+        raise ValueError(f"nothing to resume in {path}: {folder / 'checkpoint' / CHECKPOINT_NAME} does not exist")
+    return folder
+
+
+def continue_command(argv: Sequence[str], out: Path) -> str:
+    """The command line that continues an interrupted ``pinnkit solve`` (its own options, resumed
+    in place)."""
+    kept, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in ("--resume", "--out"):
+            skip = True
+        elif not (arg.startswith("--resume=") or arg.startswith("--out=") or arg == "--overwrite"):
+            kept.append(arg)
+    return shlex.join(["pinnkit", *kept, "--resume", str(out)])
+
+
 def cmd_solve(args: argparse.Namespace) -> int:
     from pinnkit.api import solve
 
-    out = Path(args.out)
-    resume_dir = Path(args.resume) if args.resume else None
-    if out.exists() and any(out.iterdir()) and not args.overwrite and out != resume_dir:
-        raise ValueError(f"--out {out} already holds files; pass --overwrite to replace them")
+    resume_dir = _resume_folder(args.resume) if args.resume else None
+    if args.out is None and resume_dir is None:
+        raise ValueError("solve needs --out DIR (or --resume DIR to continue the run in DIR)")
+    out = Path(args.out) if args.out else resume_dir
+    in_place = resume_dir is not None and out.resolve() == resume_dir.resolve()
+    if out.exists() and any(out.iterdir()) and not args.overwrite and not in_place:
+        raise ValueError(f"--out {out} already holds files; pass --overwrite to replace them "
+                         f"(or --resume {out} to continue the run there)")
     checkpoints = out / "checkpoint"
-    if resume_dir is not None:
-        source = resume_dir / "checkpoint"
-        if not (source / "checkpoint.pt").is_file():
-            raise ValueError(f"nothing to resume: {source / 'checkpoint.pt'} does not exist")
-        if source != checkpoints:
-            checkpoints.mkdir(parents=True, exist_ok=True)
-            (checkpoints / "checkpoint.pt").write_bytes((source / "checkpoint.pt").read_bytes())
+    if resume_dir is not None and not in_place:
+        checkpoints.mkdir(parents=True, exist_ok=True)
+        source = resume_dir / "checkpoint" / CHECKPOINT_NAME
+        write_bytes(checkpoints / CHECKPOINT_NAME, source.read_bytes())
     result = solve(args.problem, solver=args.solver, config=dict(args.set) or None, device=args.device,
                    dtype=args.dtype, seed=args.seed, steps=args.steps, time_budget_s=args.time_budget,
                    progress=False if args.quiet else None, checkpoint_dir=checkpoints,
-                   checkpoint_every=args.checkpoint_every, resume=resume_dir is not None, **dict(args.param))
+                   checkpoint_every=args.checkpoint_every, resume=resume_dir is not None, threads=args.threads,
+                   **dict(args.param))
     result.save(out / "result.pt")
     result.plot(out / "solution.png")
     write_json(out / "summary.json", result.summary())
@@ -107,8 +147,11 @@ def cmd_solve(args: argparse.Namespace) -> int:
         else "no reference" if not err else "no solution yet"
     if err and "until_t" in err:
         rel += f" (up to t = {err['until_t']:g}, the time reached)"
+    threads = f", {result.threads} thread{'s' * (result.threads > 1)}" if result.device == "cpu" else ""
     print(f"{result.problem.name} / {result.solver}: {result.status.name} ({result.message}); {rel}; "
-          f"{result.steps} steps in {result.wall_time_s:.1f} s -> {out}")
+          f"{result.steps} steps in {result.wall_time_s:.1f} s{threads} -> {out}")
+    if result.status is Status.INTERRUPTED:
+        print(f"continue with: {continue_command(args.argv, out)}")
     return 0 if result.status.ok else 1
 
 
@@ -141,10 +184,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--steps", type=int, default=None, help="step budget (default: the config's)")
     p.add_argument("--time-budget", type=float, default=None, metavar="SECONDS")
     p.add_argument("--checkpoint-every", type=int, default=1000)
-    p.add_argument("--resume", default=None, metavar="DIR", help="resume from DIR/checkpoint")
-    p.add_argument("--out", required=True, help="output folder: summary.json, solution.png, result.pt")
+    p.add_argument("--threads", type=positive_int, default=None, metavar="N",
+                   help="CPU threads (default: 1 for small networks, else the idle cores)")
+    p.add_argument("--resume", default=None, metavar="DIR",
+                   help="continue the run in DIR (from DIR/checkpoint), in place unless --out names another folder")
+    p.add_argument("--out", default=None, help="output folder: summary.json, solution.png, result.pt, checkpoint/ "
+                   "(default with --resume: the resumed folder)")
     p.add_argument("--overwrite", action="store_true", help="replace the files of an existing --out")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.add_argument("-q", "--quiet", action="store_true",
+                   help="no progress (default: a bar on a terminal, else a line every 30 s)")
     p.set_defaults(run=cmd_solve)
     from pinnkit.landscape.cli import register as register_landscape
     register_landscape(sub)
@@ -154,7 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
+    args.argv = argv
     try:
         return args.run(args)
     except ValueError as err:

@@ -11,7 +11,6 @@ quantity, and the model is restored to the parameters of the last finite step.
 from __future__ import annotations
 
 import math
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Callable, Sequence
 import torch
 
 from pinnkit._io import atomic_write
+from pinnkit.progress import Progress
 from pinnkit.result import Status
 from pinnkit.solvers.base import Solver
 
@@ -69,20 +69,15 @@ def load_checkpoint(folder: Path, solver: Solver) -> tuple[int, list, float]:
     return int(payload["step"]), list(payload["history"]), float(payload.get("elapsed", 0.0))
 
 
-def _progress(total: int, initial: int, enabled: bool | None, desc: str):
-    from tqdm.auto import tqdm
-
-    if enabled is None:
-        enabled = sys.stderr.isatty()
-    return tqdm(total=total, initial=initial, disable=not enabled, desc=desc, dynamic_ncols=True,
-                unit="step", leave=False)
-
-
 def run(solver: Solver, steps: int | None = None, time_budget_s: float | None = None,
         progress: bool | None = None, callbacks: Sequence[Callback] = (), log_every: int = 10,
         checkpoint_dir: str | Path | None = None, checkpoint_every: int = 1000,
-        resume: bool = False) -> RunOutcome:
-    """Drive ``solver`` for ``steps`` iterations (default: its planned steps)."""
+        resume: bool = False, threads_note: str | None = None, progress_every_s: float = 30.0) -> RunOutcome:
+    """Drive ``solver`` for ``steps`` iterations (default: its planned steps).
+
+    ``progress``: see :class:`Progress` (lines every ``progress_every_s`` seconds without a
+    terminal); ``threads_note`` is shown beside the progress.
+    """
     total = solver.planned_steps if steps is None else int(steps)
     if total < 0:
         raise ValueError(f"steps must be >= 0, got {total}")
@@ -96,7 +91,8 @@ def run(solver: Solver, steps: int | None = None, time_budget_s: float | None = 
     status, message, k = Status.COMPLETED, Status.COMPLETED.value, start_step
     good = _snapshot(solver)
     start = time.perf_counter()
-    bar = _progress(total, start_step, progress, f"{solver.name} {solver.problem.name}")
+    bar = Progress(total, start_step, progress, f"{solver.problem.name} / {solver.name}", progress_every_s,
+                   threads_note)
     try:
         for k in range(start_step, total):
             info = solver.step(k)
@@ -110,8 +106,7 @@ def run(solver: Solver, steps: int | None = None, time_budget_s: float | None = 
             elapsed = elapsed_before + time.perf_counter() - start
             if k % log_every == 0 or k == total - 1:
                 history.append({"step": k, "time_s": elapsed, **info})
-                bar.set_postfix({key: f"{v:.3e}" for key, v in info.items() if isinstance(v, float)}, refresh=False)
-            bar.update(1)
+            bar.update(k, info)
             if checkpoint_dir is not None and (k + 1) % checkpoint_every == 0:
                 save_checkpoint(Path(checkpoint_dir), solver, k + 1, history, elapsed)
             reason = solver.terminate()
@@ -132,9 +127,10 @@ def run(solver: Solver, steps: int | None = None, time_budget_s: float | None = 
         status, message = Status.INTERRUPTED, f"interrupted at step {k}"
         if checkpoint_dir is not None:
             save_checkpoint(Path(checkpoint_dir), solver, k, history, elapsed_before + time.perf_counter() - start)
-            message += f"; resume with the checkpoint in {checkpoint_dir}"
+            message += (f"; checkpoint written to {checkpoint_dir} (continue with the same arguments and "
+                        "resume=True, or the command line's --resume)")
     finally:
-        bar.close()
+        bar.close(message)
     wall = elapsed_before + time.perf_counter() - start
     if checkpoint_dir is not None and status is not Status.INTERRUPTED:
         save_checkpoint(Path(checkpoint_dir), solver, k, history, wall)

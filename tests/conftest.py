@@ -12,15 +12,13 @@ import torch
 
 torch.set_num_threads(1)
 
-_SHARED_REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "reference"
+PUBLISHED = Path(__file__).resolve().parent / "published"
 
 
 @pytest.fixture(scope="session")
-def shared_reference() -> Path:
-    """The folder of published reference solutions (../shared/reference beside the repo)."""
-    if not _SHARED_REFERENCE.is_dir():
-        pytest.skip(f"published reference data not found at {_SHARED_REFERENCE}")
-    return _SHARED_REFERENCE
+def published_reference() -> Path:
+    """The folder of published reference solutions (tests/published: AC.mat, burgers_shock.mat)."""
+    return PUBLISHED
 
 
 def _fd_partial(f, points, axes, h):

@@ -30,13 +30,14 @@ from concurrent.futures import ProcessPoolExecutor
 from importlib import metadata
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
 from pinnkit._io import atomic_write, write_json
 from pinnkit._validate import check_choice
 from pinnkit.data.metrics import METRIC_KEYS, pdebench_metrics
+from pinnkit.threads import idle_cores
 
 __all__ = ["run_bench", "parse_samples", "PROTOCOLS", "BEST"]
 
@@ -119,7 +120,7 @@ def solve_sample(task: Mapping[str, Any]) -> dict[str, Any]:
     start = time.perf_counter()
     problem = sample_problem(task["file"], task["index"], task["reduced_resolution"], task["reduced_resolution_t"])
     result = pinnkit.solve(problem, solver=task["solver"], config=task["config"], device=task["device"],
-                           seed=task["seed"], progress=False, steps=task.get("steps"),
+                           seed=task["seed"], progress=False, threads=task["threads"], steps=task.get("steps"),
                            time_budget_s=task.get("time_budget_s"))
     grid = problem.reference.grid()
     pred = result.u(grid.points()).reshape(grid.values.shape)[..., 0]
@@ -169,8 +170,13 @@ def _markdown(summary: Mapping[str, Any]) -> str:
 def run_bench(file: str | Path, out: str | Path, solver: str = "pinn", samples: str = "0:8",
               overrides: Mapping[str, Any] | None = None, protocol: str = "pinnkit", workers: int | None = None,
               device: str | None = "cpu", seed: int = 0, reduced_resolution: int = 1, reduced_resolution_t: int = 1,
-              threads: int = 1, steps: int | None = None, time_budget_s: float | None = None) -> dict[str, Any]:
-    """Run the benchmark (see the module docstring); returns the summary written to ``DIR/metrics.json``."""
+              threads: int = 1, steps: int | None = None, time_budget_s: float | None = None,
+              log: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Run the benchmark (see the module docstring); returns the summary written to ``DIR/metrics.json``.
+
+    ``threads`` per worker process; ``workers`` default: one per idle core (at most one per
+    sample). ``log`` receives a line as each sample finishes.
+    """
     from pinnkit.data.reader import open_pdebench
 
     file, out = Path(file), Path(out)
@@ -188,14 +194,24 @@ def run_bench(file: str | Path, out: str | Path, solver: str = "pinn", samples: 
                   time_budget_s=time_budget_s,
                   reduced_resolution=reduced_resolution, reduced_resolution_t=reduced_resolution_t)
              for i in indices if i not in done]
-    workers = workers or min(len(tasks), max(1, (os.cpu_count() or 1) // threads)) or 1
+    workers = workers or min(len(tasks), max(1, idle_cores() // threads)) or 1
+    if log is not None and tasks:
+        log(f"{file.name}: {len(tasks)} samples to solve ({len(done)} done before), {workers} worker"
+            f"{'s' * (workers > 1)} x {threads} thread{'s' * (threads > 1)}")
+
+    def finished(record: dict[str, Any]) -> None:
+        done[record["sample"]] = record
+        if log is not None:
+            log(f"{file.name}: sample {record['sample']} done ({len(done)}/{len(indices)}), nRMSE "
+                f"{record['metrics']['nrmse']:.3e}, {record['wall_time_s']:.1f} s")
+
     if workers == 1 or len(tasks) <= 1:
         for task in tasks:
-            done[task["index"]] = solve_sample(task)
+            finished(solve_sample(task))
     else:
         with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
             for record in pool.map(solve_sample, tasks):
-                done[record["sample"]] = record
+                finished(record)
     records = [done[i] for i in indices]
     last = SCORE_LAST[protocol]
     summary = dict(file=file.name, md5=settings["md5"], pinnkit_version=_version(), solver=solver, protocol=protocol,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 
 
@@ -70,7 +71,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     summary = run_bench(args.file, args.out, solver=args.solver, samples=args.samples, overrides=dict(args.set),
                         protocol=args.protocol, workers=args.workers, device=args.device, seed=args.seed,
                         reduced_resolution=args.reduced_resolution, reduced_resolution_t=args.reduced_resolution_t,
-                        steps=args.steps, time_budget_s=args.time_budget)
+                        steps=args.steps, time_budget_s=args.time_budget, threads=args.threads,
+                        log=None if args.quiet else lambda line: print(line, file=sys.stderr, flush=True))
     m = summary["mean"]
     print(f"{summary['file']} / {summary['solver']} / {summary['protocol']}: {len(summary['samples'])} samples "
           f"({len(summary['recomputed'])} computed now), mean nRMSE {m['nrmse']:.3e}, RMSE {m['rmse']:.3e}, "
@@ -85,7 +87,7 @@ def _resolution(p: argparse.ArgumentParser) -> None:
 
 def register(sub) -> None:
     """Add the ``data`` (``info``, ``generate``) and ``bench`` subcommands to ``pinnkit``'s parser."""
-    from pinnkit.cli import parse_assignment
+    from pinnkit.cli import parse_assignment, positive_int
     from pinnkit.data.bench import PROTOCOLS
     from pinnkit.data.generate import DEFAULTS
 
@@ -123,7 +125,11 @@ def register(sub) -> None:
     p.add_argument("--set", action="append", type=parse_assignment, default=[], metavar="KEY=VALUE",
                    help="solver config override (repeatable)")
     p.add_argument("--protocol", default="pinnkit", choices=PROTOCOLS)
-    p.add_argument("--workers", type=int, default=None, help="parallel processes (default: one per CPU, at most one per sample)")
+    p.add_argument("--workers", type=positive_int, default=None,
+                   help="parallel processes (default: one per idle core, at most one per sample)")
+    p.add_argument("--threads", type=positive_int, default=1, metavar="N",
+                   help="CPU threads per worker (default: 1; small networks run fastest so, one process per core)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no line per finished sample")
     p.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--steps", type=int, default=None, help="step budget per sample (default: the config's)")

@@ -7,6 +7,7 @@ manifest is renamed to ``DEST/NAME``; a mismatch deletes the partial file and ra
 from __future__ import annotations
 
 import os
+import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -44,7 +45,7 @@ def download(name: str, dest: str | Path, manifest: Mapping[str, ManifestEntry] 
             resumed = offset > 0 and response.status == 206
             total = response.length
             bar = None
-            if progress:
+            if progress and sys.stderr.isatty():  # no bar into a pipe or a log file
                 from tqdm import tqdm
 
                 bar = tqdm(total=(total or 0) + (offset if resumed else 0), initial=offset if resumed else 0,

@@ -31,6 +31,7 @@ from pinnkit._validate import check_choice
 from pinnkit.data.generate_groups import GROUP_DEFAULTS, group_config, group_coords, group_sample
 from pinnkit.data.initial import pdebench_initial
 from pinnkit.data.writer import write_groups, write_single
+from pinnkit.progress import Progress
 from pinnkit.reference.spectral import burgers_terms, integrate_terms
 
 __all__ = ["generate", "solve_sample", "DEFAULTS"]
@@ -85,7 +86,7 @@ class _Samples:
     def __getitem__(self, i: int) -> np.ndarray:
         value = self.make(i)
         if self.bar is not None:
-            self.bar.update(1)
+            self.bar.update(i)
         return value
 
 
@@ -95,7 +96,8 @@ def generate(family: str, out: str | Path, samples: int = 4, nx: int | None = No
 
     ``params`` override :data:`DEFAULTS` (``t_final`` included). ``nx`` / ``nt`` default to
     1024 x 201 for the 1-D single-array families, 128 x 101 (per axis) for ``diff-react`` and
-    1024 x 101 for ``diff-sorp``. Returns the path written.
+    1024 x 101 for ``diff-sorp``. ``progress``: a bar on a terminal, else a line every 30 s.
+    Returns the path written.
     """
     check_choice("family to generate", family, DEFAULTS)
     values: dict[str, Any] = dict(DEFAULTS[family])
@@ -108,11 +110,7 @@ def generate(family: str, out: str | Path, samples: int = 4, nx: int | None = No
     for name, value, minimum in (("samples", samples, 1), ("nx", nx, 4), ("nt", nt, 2)):
         if int(value) < minimum:
             raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    bar = None
-    if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(total=samples, desc=f"{family} samples")
+    bar = Progress(samples, 0, None if progress else False, f"{family} samples", every_s=30.0)
     try:
         if family in GROUP_DEFAULTS:
             t = np.linspace(0.0, values["t_final"], nt)
@@ -126,5 +124,4 @@ def generate(family: str, out: str | Path, samples: int = 4, nx: int | None = No
         data = _Samples(samples, lambda i: solve_sample(family, ics[i], values, nx, t), bar)
         return write_single(out, family, data, (np.arange(nx) + 0.5) / nx, np.arange(nt + 1) * dt, values)
     finally:
-        if bar is not None:
-            bar.close()
+        bar.close()

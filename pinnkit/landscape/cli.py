@@ -18,12 +18,14 @@ from pathlib import Path
 
 import torch
 
+from pinnkit.threads import choose_threads, torch_threads
+
 __all__ = ["register", "cmd_landscape"]
 
 
 def register(subparsers) -> argparse.ArgumentParser:
     """Add the ``landscape`` subcommand to ``subparsers`` (from ``ArgumentParser.add_subparsers``)."""
-    from pinnkit.cli import parse_assignment
+    from pinnkit.cli import parse_assignment, positive_int
     from pinnkit.landscape.directions import BIAS_MODES
     from pinnkit.landscape.losses import LOSSES
     from pinnkit.landscape.profiles import METHODS
@@ -51,7 +53,9 @@ def register(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--dtype", default=None, choices=["float32", "float64"], help="training dtype")
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--overwrite", action="store_true", help="replace the files of an existing --out")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--threads", type=positive_int, default=None, metavar="N",
+                   help="CPU threads (default: 1 for small networks, else the idle cores)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress")
     p.set_defaults(run=cmd_landscape)
     return p
 
@@ -85,7 +89,7 @@ def _train(args, problem, loss, callback):
     progress = False if args.quiet else None
     if args.loss == "galerkin" and not args.hard:
         result = solve(problem, solver=args.solver, config=dict(args.set) or None, dtype=args.dtype, seed=args.seed,
-                       steps=args.steps, progress=progress, callbacks=callbacks)
+                       steps=args.steps, progress=progress, callbacks=callbacks, threads=args.threads)
         return result.model, dict(trained_by=args.solver, status=result.status.name, steps=result.steps,
                                   wall_time_s=result.wall_time_s, errors=result.errors)
     solver_cls = get_solver(args.solver)
@@ -101,8 +105,10 @@ def _train(args, problem, loss, callback):
         steps=cfg.adam_steps if args.steps is None else args.steps, lr=cfg.lr))
     if callback is not None:
         callback.record(0, network)
-    outcome = run(minimizer, progress=progress, callbacks=callbacks)
-    errors = reference_errors(problem, minimizer.predict, device, dtype)
+    n_threads, why = choose_threads(args.threads, device, minimizer.work_per_step)
+    with torch_threads(n_threads):
+        outcome = run(minimizer, progress=progress, callbacks=callbacks, threads_note=f"{n_threads} thread(s), {why}")
+        errors = reference_errors(problem, minimizer.predict, device, dtype)
     return network, dict(trained_by=f"adam on the {args.loss} loss ({args.solver} network)",
                          status=outcome.status.name, steps=outcome.steps, wall_time_s=outcome.wall_time_s,
                          errors=errors)
@@ -135,6 +141,8 @@ def cmd_landscape(args: argparse.Namespace) -> int:
         loss = make_loss(problem, args.loss, hard=args.hard, n_interior=args.loss_points, seed=args.seed)
         callback = RoughnessCallback(loss, args.every, **options) if args.every else None
         model, facts = _train(args, problem, loss, callback)
+    threads, _ = choose_threads(args.threads, next(model.parameters()).device, None)
+    torch.set_num_threads(threads)  # the command's own process: no count to restore
     start = time.perf_counter()
     r = roughness(model, loss, **options)
     elapsed = time.perf_counter() - start

@@ -60,7 +60,8 @@ def _coerce(key: str, value: Any, default: Any) -> Any:
             try:
                 converted = kind(value)
             except (TypeError, ValueError):
-                raise ValueError(f"config key {key!r} takes a {kind.__name__}, got {value!r}") from None
+                article = "an" if kind is int else "a"
+                raise ValueError(f"config key {key!r} takes {article} {kind.__name__}, got {value!r}") from None
             if kind is int and converted != float(value):
                 raise ValueError(f"config key {key!r} takes an int, got {value!r}")
             return converted
@@ -109,6 +110,12 @@ class Solver(ABC):
 
     def terminate(self) -> str | None:
         """Why to stop before the step budget, or ``None`` to go on."""
+        return None
+
+    @property
+    def work_per_step(self) -> float | None:
+        """A rough size of one step, parameters x points (chooses the default thread count;
+        ``None``: unknown, one thread)."""
         return None
 
     @property

@@ -48,8 +48,8 @@ def _richardson(diff, h: float) -> np.ndarray:
 # 1. Published reference -------------------------------------------------------------------
 
 
-def test_matches_published_burgers_shock(shared_reference: Path):
-    data = scipy.io.loadmat(shared_reference / "burgers_shock.mat")
+def test_matches_published_burgers_shock(published_reference: Path):
+    data = scipy.io.loadmat(published_reference / "burgers_shock.mat")
     x, t, usol = data["x"].ravel(), data["t"].ravel(), data["usol"]
     u = burgers_sine_cole_hopf_grid(x, t)
     assert u.shape == usol.shape == (256, 100)

@@ -174,9 +174,9 @@ def test_public_full_fft_layout_matches_fast_wrappers():
 
 
 # --------------------------------------------------------------------------- published data
-def test_allen_cahn_matches_published_ac_mat(shared_reference):
+def test_allen_cahn_matches_published_ac_mat(published_reference):
     """u_t = 1e-4 u_xx + 5u - 5u^3 on [-1, 1), u0 = x^2 cos(pi x): measured ~7e-12 over all 201 times."""
-    data = scipy.io.loadmat(shared_reference / "AC.mat")
+    data = scipy.io.loadmat(published_reference / "AC.mat")
     x, tt, uu = data["x"].ravel(), data["tt"].ravel(), data["uu"]
     sol = solve_allen_cahn(x**2 * np.cos(np.pi * x), (2.0,), (-1.0,), 1e-4, 5.0, 5.0, tt, dt=2.5e-4)
     np.testing.assert_array_equal(sol.x[0], x)
@@ -205,12 +205,12 @@ def test_allen_cahn_1d_catalogue_reference_resolves_the_kink():
     assert rel_l2(solve(512), fine) > 3e-5
 
 
-def test_burgers_1d_matches_published_burgers_shock_mat(shared_reference):
+def test_burgers_1d_matches_published_burgers_shock_mat(published_reference):
     """-sin(pi x) is odd, so the periodic solution on [-1, 1) also solves the Dirichlet problem.
 
     2048 modes, dt = 2e-4: measured ~2e-11 relative L2 against the Chebfun data (256 x 100 points).
     """
-    data = scipy.io.loadmat(shared_reference / "burgers_shock.mat")
+    data = scipy.io.loadmat(published_reference / "burgers_shock.mat")
     x, t, usol = data["x"].ravel(), data["t"].ravel(), data["usol"]
     xg = grid(2048, 2.0, -1.0)
     sol = solve_viscous_burgers(-np.sin(np.pi * xg), (2.0,), (-1.0,), 0.01 / np.pi, t, dt=2e-4)

@@ -59,6 +59,10 @@ class PINN(Solver):
         return self.config.adam_steps + self.config.lbfgs_steps
 
     @property
+    def work_per_step(self) -> float:
+        return sum(p.numel() for p in self.network.parameters()) * sum(len(v) for v in self.points.values())
+
+    @property
     def model(self) -> torch.nn.Module:
         return self.network
 

@@ -94,6 +94,10 @@ class TENG(Solver):
         return self.n_steps
 
     @property
+    def work_per_step(self) -> float:
+        return self.n_params * self.points.shape[0]
+
+    @property
     def model(self) -> torch.nn.Module:
         return self.snapshots
 
