@@ -27,8 +27,8 @@ from pathlib import Path
 
 import torch
 
-from pinnkit.data.bench import run_bench
-from pinnkit.data.generate import generate
+from pinnkit.bench.run import run_bench
+from pinnkit.bench.generate import generate
 
 from _meta import print_table, run_metadata, write_json
 

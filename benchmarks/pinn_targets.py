@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 import pinnkit
-from pinnkit.solvers.pinn.config import PROBLEM_DEFAULTS
+from pinnkit.problems.presets import preset
 
 from _meta import print_table, run_metadata, write_json
 
@@ -48,7 +48,7 @@ def main() -> None:
         result = pinnkit.solve(name, solver="pinn", seed=args.seed, time_budget_s=budget, progress=False)
         err = result.errors or {}
         rel_u = velocity_error(result) if name == "lid_driven_cavity" else err.get("rel_l2")
-        rows.append(dict(problem=name, config=" ".join(f"{k}={v}" for k, v in PROBLEM_DEFAULTS.get(name, {}).items()),
+        rows.append(dict(problem=name, config=" ".join(f"{k}={v}" for k, v in preset("pinn", name).items()),
                          rel_l2=err.get("rel_l2"), rel_l2_velocity=rel_u if name == "lid_driven_cavity" else None,
                          target=target, met=None if target is None else bool((rel_u or 1) <= target),
                          wall_time_s=result.wall_time_s, budget_s=budget, steps=result.steps,

@@ -37,7 +37,7 @@ def measure(case: str, threads: int) -> dict:
     import torch
 
     import pinnkit
-    from pinnkit.api import get_solver
+    from pinnkit.solvers import get_solver
 
     torch.set_num_threads(threads)
     problem_name, solver_name, overrides, warm, timed = CASES[case]

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import torch
 
-from pinnkit.data.generate import generate
+from pinnkit.bench.generate import generate
 
 FILES = {"advection": "1D_Advection_Sols_beta0.1.hdf5", "burgers": "1D_Burgers_Sols_Nu0.01.hdf5",
          "reacdiff": "ReacDiff_Nu0.5_Rho1.0.hdf5", "diff-react": "2D_diff-react_NA_NA.h5",

@@ -9,13 +9,14 @@ Public API::
     result = pinnkit.solve("heat1d", solver="pinn")
     result.errors["rel_l2"], result.plot("heat1d.png")
 """
-from pinnkit.api import list_solvers, solve
+from pinnkit.api import solve
 from pinnkit.conditions import Dirichlet, InitialCondition, Neumann, Periodic
 from pinnkit.domain import Box, Domain, Interval, SpaceTime, TimeInterval
 from pinnkit.pde import PDE, Advection, Equation
 from pinnkit.problem import Problem
 from pinnkit.registry import get_problem, list_problems, problem_info
 from pinnkit.result import Result, Status, load_result
+from pinnkit.solvers import list_solvers
 
 __version__ = "0.1.0"
 

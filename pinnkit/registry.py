@@ -1,45 +1,23 @@
 """Problem registry: names -> factories, with "did you mean" errors.
 
-The catalogue ships as ``pinnkit.problems`` (mapped from the top-level ``problems/`` folder by
-the build). In a source checkout that is not installed, the folder is loaded from beside the
-package so ``python -c "import pinnkit"`` works from the repository root too.
+The catalogue ships as ``pinnkit.problems`` (the build maps the repository's top-level
+``problems/`` folder to it; install the package, e.g. ``pip install -e .``, to use a checkout).
 """
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import inspect
-import sys
 from dataclasses import dataclass
-from pathlib import Path
-from types import ModuleType
 from typing import Any, Callable
 
 from pinnkit._validate import suggest
 from pinnkit.problem import Problem
+from pinnkit.problems import CATALOGUE
 
 __all__ = ["list_problems", "get_problem", "problem_info", "ProblemInfo"]
 
 
-def _load_catalogue() -> ModuleType:
-    try:
-        return importlib.import_module("pinnkit.problems")
-    except ModuleNotFoundError as err:
-        if err.name != "pinnkit.problems":
-            raise
-    source = Path(__file__).resolve().parent.parent / "problems" / "__init__.py"
-    if not source.is_file():
-        raise ImportError("pinnkit.problems is missing: reinstall pinnkit (pip install .)")
-    spec = importlib.util.spec_from_file_location("pinnkit.problems", source,
-                                                  submodule_search_locations=[str(source.parent)])
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["pinnkit.problems"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def _catalogue() -> dict[str, Callable[..., Problem]]:
-    return dict(_load_catalogue().CATALOGUE)
+    return dict(CATALOGUE)
 
 
 @dataclass(frozen=True)

@@ -87,6 +87,7 @@ class Result:
     device: str = "cpu"
     dtype: str = "float32"
     seed: int = 0
+    threads: int = 1
 
     def u(self, points):
         """Solution at ``points`` (N, d): tensor in, tensor out; array in, float64 array out."""
@@ -104,7 +105,7 @@ class Result:
                     status=self.status.name, message=self.message, rel_l2=errors.get("rel_l2"),
                     max_abs_error=errors.get("max_abs_error"), errors=self.errors,
                     wall_time_s=self.wall_time_s, steps=self.steps, device=self.device, dtype=self.dtype,
-                    seed=self.seed, config=dataclasses.asdict(self.config))
+                    seed=self.seed, threads=self.threads, config=dataclasses.asdict(self.config))
 
     def save(self, path: str | Path) -> Path:
         """Save to one file (atomically); :func:`load_result` rebuilds it from the catalogue."""
@@ -113,15 +114,24 @@ class Result:
         return atomic_write(path, lambda handle: torch.save(payload, handle))
 
     def plot(self, path: str | Path) -> Path:
-        """Prediction, reference, pointwise error and loss history in one figure."""
+        """Save :meth:`figure` to ``path`` (PNG, or the format the suffix names); returns the path."""
         from pinnkit.plot import plot_result
 
         return plot_result(self, path)
 
+    def figure(self):
+        """Prediction, reference, pointwise error and loss history in one matplotlib Figure.
+
+        A Jupyter cell ending in ``result.figure()`` shows it inline; ``fig.savefig(...)`` saves it.
+        """
+        from pinnkit.plot import result_figure
+
+        return result_figure(self)
+
 
 def load_result(path: str | Path) -> Result:
     """Load a result saved by :meth:`Result.save` (the problem is rebuilt from the catalogue)."""
-    from pinnkit.api import get_solver
+    from pinnkit.solvers import get_solver
     from pinnkit.registry import get_problem
     from pinnkit.solvers.base import build_config
 
@@ -143,4 +153,5 @@ def load_result(path: str | Path) -> Result:
     solver.model.load_state_dict(payload["model_state"])
     return Result(problem=problem, solver=s["solver"], config=config, model=solver.model,
                   status=Status[s["status"]], message=s["message"], steps=s["steps"], wall_time_s=s["wall_time_s"],
-                  history=payload["history"], errors=s["errors"], device="cpu", dtype=s["dtype"], seed=s["seed"])
+                  history=payload["history"], errors=s["errors"], device="cpu", dtype=s["dtype"], seed=s["seed"],
+                  threads=s.get("threads", 1))

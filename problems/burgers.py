@@ -17,7 +17,7 @@ from ._common import check_positive
 from .heat import heat2d_initial
 
 
-def _burgers_pde(space: tuple[str, ...], nu: float) -> PDE:
+def burgers_pde(space: tuple[str, ...], nu: float) -> PDE:
     """u_t = -u sum_i u_{x_i} + nu Lap(u); advecting velocity a_i = u along every axis."""
     grad = tuple(f"u_{c}" for c in space)
     lap = tuple(f"u_{c}{c}" for c in space)
@@ -56,7 +56,7 @@ def burgers1d(nu: float = 0.01 / math.pi, t_final: float = 1.0) -> Problem:
     domain = SpaceTime(Interval(-1.0, 1.0), TimeInterval(0.0, t_final))
     reference = LazyReference(domain.names, ("u",), lambda: _cole_hopf_reference(domain, nu))
     conditions = (InitialCondition(("u",), u0), Dirichlet(("u",), zeros(1)))
-    return Problem("burgers1d", _burgers_pde(("x",), nu), domain, conditions, dict(nu=nu, t_final=t_final),
+    return Problem("burgers1d", burgers_pde(("x",), nu), domain, conditions, dict(nu=nu, t_final=t_final),
                    reference, burgers1d.__doc__)
 
 
@@ -77,7 +77,7 @@ def burgers2d(nu: float = 0.01, t_final: float = 4.0) -> Problem:
                                    n=BURGERS2D_MODES, dt=BURGERS2D_DT, n_snapshots=int(round(20 * t_final)) + 1,
                                    eval_stride=BURGERS2D_MODES // 64)
     conditions = (InitialCondition(("u",), heat2d_initial), Periodic("x"), Periodic("y"))
-    return Problem("burgers2d", _burgers_pde(("x", "y"), nu), domain, conditions, dict(nu=nu, t_final=t_final),
+    return Problem("burgers2d", burgers_pde(("x", "y"), nu), domain, conditions, dict(nu=nu, t_final=t_final),
                    reference, burgers2d.__doc__)
 
 

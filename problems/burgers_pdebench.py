@@ -10,9 +10,9 @@ from pinnkit.reference.periodic import spectral_reference
 from pinnkit.reference.spectral import burgers_terms
 
 from ._common import check_positive, pdebench_u0
-from .burgers import _burgers_pde
+from .burgers import burgers_pde
 
-MODES = 4096  # as pinnkit.data.generate: 4096 vs 8192 modes, dt 1e-4 vs 5e-5 agree to 5e-11 at nu = 0.01
+MODES = 4096  # as pinnkit.bench.generate: 4096 vs 8192 modes, dt 1e-4 vs 5e-5 agree to 5e-11 at nu = 0.01
 DT = 1e-4
 
 
@@ -33,5 +33,5 @@ def burgers1d_pdebench(nu: float = 0.01, t_final: float = 2.0, seed: int = 0) ->
     params = dict(nu=nu, t_final=t_final, seed=seed)
     reference = spectral_reference("burgers1d_pdebench", params, domain, u0, burgers_terms(nu / math.pi),
                                    n=MODES, dt=DT, n_snapshots=int(round(100 * t_final)) + 1, eval_stride=4)
-    return Problem("burgers1d_pdebench", _burgers_pde(("x",), nu / math.pi), domain,
+    return Problem("burgers1d_pdebench", burgers_pde(("x",), nu / math.pi), domain,
                    (InitialCondition(("u",), u0), Periodic("x")), params, reference, burgers1d_pdebench.__doc__)

@@ -5,14 +5,7 @@ import torch
 
 import pinnkit
 from pinnkit.reference.cosine import CosineSolution
-from pinnkit.registry import _load_catalogue
-
-_load_catalogue()
-from pinnkit.problems.diffusion_reaction2d import (  # noqa: E402
-    fitzhugh_nagumo_terms,
-    snapshot_times,
-    solve_fitzhugh_nagumo,
-)
+from pinnkit.reference.fitzhugh_nagumo import fitzhugh_nagumo_terms, snapshot_times, solve_fitzhugh_nagumo
 
 PARAMS = (1e-3, 5e-3, 5e-3)
 

@@ -11,7 +11,7 @@ import pinnkit
 import pinnkit.threads as threads_module
 from pinnkit._io import write_json
 from pinnkit.cli import continue_command, main
-from pinnkit.data.generate import generate
+from pinnkit.bench.generate import generate
 from pinnkit.progress import Progress
 from pinnkit.threads import MIN_WORK_PER_THREAD, choose_threads, torch_threads
 

@@ -11,7 +11,7 @@ from pinnkit.autodiff import parameter_jacobian
 from pinnkit.cli import main
 from pinnkit.domain import Box, Interval
 from pinnkit.result import load_result
-from pinnkit.solvers.teng import INTEGRATORS, Tableau, default_config, get_integrator, solve_least_squares
+from pinnkit.solvers.teng import INTEGRATORS, TENG, Tableau, get_integrator, solve_least_squares
 from pinnkit.solvers.teng.ansatz import FourierSeries, spatial_network
 from pinnkit.solvers.teng.jacobian import output_jacobian
 
@@ -61,7 +61,7 @@ def test_startup_phase_splits_steps_and_fits_all_parameters():
     problem = pinnkit.get_problem("heat1d", t_final=0.4)
 
     def solver(**options):
-        cfg = default_config("heat1d", dict(LINEAR, integrator="euler", dt=0.1, **options))
+        cfg = TENG.default_config("heat1d", dict(LINEAR, integrator="euler", dt=0.1, **options))
         return TENG(problem, cfg, torch.device("cpu"), torch.float64, torch.Generator().manual_seed(0))
 
     # linear model, Euler: the start-up run is Euler with the sub-steps, then with dt
@@ -77,7 +77,7 @@ def test_startup_phase_splits_steps_and_fits_all_parameters():
         plain.step(k)
     assert (staged.values() - plain.values()).abs().max() > 1e-4  # the schedule made a difference
     # start-up fits use all parameters only with startup_full_fit
-    mlp = TENG(problem, default_config("heat1d", dict(TINY, subset=7, later_subset=5, init_iterations=5, init_subset=9,
+    mlp = TENG(problem, TENG.default_config("heat1d", dict(TINY, subset=7, later_subset=5, init_iterations=5, init_subset=9,
                                                      startup_time=0.01, startup_full_fit=True)),
                torch.device("cpu"), torch.float64, torch.Generator().manual_seed(0))
     used = []
@@ -96,7 +96,7 @@ def test_embedding_in_subset_draws_every_embedding_parameter():
     problem = pinnkit.get_problem("heat2d", t_final=0.01)
 
     def solver(flag):
-        cfg = default_config("heat2d", dict(TINY, grid=8, subset=50, later_subset=40, embedding_in_subset=flag))
+        cfg = TENG.default_config("heat2d", dict(TINY, grid=8, subset=50, later_subset=40, embedding_in_subset=flag))
         return TENG(problem, cfg, torch.device("cpu"), torch.float64, torch.Generator().manual_seed(0))
 
     on, off = solver(True), solver(False)
@@ -123,7 +123,7 @@ def test_gradient_subset_rule_takes_the_largest_misfit_gradients():
     problem = pinnkit.get_problem("burgers2d", t_final=0.01)
 
     def solver(**options):
-        cfg = default_config("burgers2d", dict(TINY, grid=16, dt=0.001, integrator="euler", embedding_in_subset=False,
+        cfg = TENG.default_config("burgers2d", dict(TINY, grid=16, dt=0.001, integrator="euler", embedding_in_subset=False,
                                                **options))
         return TENG(problem, cfg, torch.device("cpu"), torch.float64, torch.Generator().manual_seed(0))
 
@@ -134,7 +134,7 @@ def test_gradient_subset_rule_takes_the_largest_misfit_gradients():
     assert torch.allclose(g, J.T @ r, rtol=0, atol=1e-12 * float(g.abs().max()))
     top = set(torch.topk(g.abs(), 25).indices.tolist())
     assert set(s.draw_subset(25, g).tolist()) == top
-    with_embedding = TENG(problem, default_config("burgers2d", dict(TINY, grid=16, subset_rule="gradient")),
+    with_embedding = TENG(problem, TENG.default_config("burgers2d", dict(TINY, grid=16, subset_rule="gradient")),
                           torch.device("cpu"), torch.float64, torch.Generator().manual_seed(0))
     embed = set(with_embedding._always.tolist())  # 36 embedding parameters, then the 14 largest others
     g2 = with_embedding.misfit_gradient(r)
@@ -164,7 +164,7 @@ def test_gradient_subset_rule_takes_the_largest_misfit_gradients():
         t.fit(t.values() + t.dt * t.rhs(), 2, 30, 20, 0.0)
         assert calls == expected, rule
     with pytest.raises(ValueError, match="unknown subset rule 'greedy'.*Valid: random, gradient"):
-        default_config("burgers2d", dict(subset_rule="greedy"))
+        TENG.default_config("burgers2d", dict(subset_rule="greedy"))
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
@@ -173,7 +173,7 @@ def test_gradient_subsets_on_cuda_match_cpu():
     from pinnkit.solvers.teng import TENG
 
     problem = pinnkit.get_problem("burgers2d", t_final=0.01)
-    cfg = default_config("burgers2d", dict(TINY, grid=16, dt=0.005, subset_rule="gradient"))
+    cfg = TENG.default_config("burgers2d", dict(TINY, grid=16, dt=0.005, subset_rule="gradient"))
     r = torch.randn(256, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
     out = []
     for device in ("cpu", "cuda"):
@@ -239,7 +239,7 @@ def test_refuses_non_periodic_and_steady_problems_with_the_reason():
     with pytest.raises(ValueError, match="unknown config key 'integrater'.*Did you mean 'integrator'"):
         pinnkit.solve("heat1d", solver="teng", config={"integrater": "heun"}, progress=False)
     with pytest.raises(ValueError, match="unknown integrator 'midpoint'"):
-        default_config("heat1d", {"integrator": "midpoint"})
+        TENG.default_config("heat1d", {"integrator": "midpoint"})
 
 
 @pytest.fixture(scope="module")

@@ -1,9 +1,11 @@
-"""PDEBench data: read and write its HDF5 layouts, its metrics, problems from samples, benchmarks.
+"""PDEBench data I/O: read and write its HDF5 layouts, its metrics, its file manifest and downloads.
+
+This package imports nothing above it; turning samples into problems, generating datasets and
+the benchmark harness live in :mod:`pinnkit.bench`.
 
 * :func:`open_pdebench` reads any PDEBench layout lazily (:mod:`pinnkit.data.reader`);
 * ``write_*`` produce each layout exactly (:mod:`pinnkit.data.writer`);
 * :func:`pdebench_metrics` computes PDEBench's metrics (:mod:`pinnkit.data.metrics`);
-* :func:`sample_problem` turns one sample into a :class:`~pinnkit.Problem` (:mod:`pinnkit.data.problem`);
 * :func:`pdebench_initial` draws PDEBench's 1-D initial conditions (:mod:`pinnkit.data.initial`).
 """
 from pinnkit.data.metrics import METRIC_KEYS, pdebench_metrics

@@ -35,7 +35,7 @@ def cmd_data_info(args: argparse.Namespace) -> int:
 
 
 def cmd_data_generate(args: argparse.Namespace) -> int:
-    from pinnkit.data.generate import generate
+    from pinnkit.bench.generate import generate
 
     start = time.perf_counter()
     from pinnkit.data.reader import open_pdebench
@@ -66,7 +66,7 @@ def cmd_data_download(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from pinnkit.data.bench import run_bench
+    from pinnkit.bench.run import run_bench
 
     summary = run_bench(args.file, args.out, solver=args.solver, samples=args.samples, overrides=dict(args.set),
                         protocol=args.protocol, workers=args.workers, device=args.device, seed=args.seed,
@@ -88,8 +88,8 @@ def _resolution(p: argparse.ArgumentParser) -> None:
 def register(sub) -> None:
     """Add the ``data`` (``info``, ``generate``) and ``bench`` subcommands to ``pinnkit``'s parser."""
     from pinnkit.cli import parse_assignment, positive_int
-    from pinnkit.data.bench import PROTOCOLS
-    from pinnkit.data.generate import DEFAULTS
+    from pinnkit.bench.run import PROTOCOLS
+    from pinnkit.bench.generate import DEFAULTS
 
     data = sub.add_parser("data", help="PDEBench files: inspect and generate")
     data_sub = data.add_subparsers(dest="data_command", required=True)

@@ -14,8 +14,7 @@ from pathlib import Path
 from typing import Mapping
 
 from pinnkit._validate import check_choice
-from pinnkit.data.bench import file_md5
-from pinnkit.data.manifest import MANIFEST, ManifestEntry
+from pinnkit.data.manifest import MANIFEST, ManifestEntry, file_md5
 
 __all__ = ["download"]
 

@@ -9,9 +9,12 @@ PDEBench contributors), the data themselves by DaRUS under their own terms.
 """
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
+
 from dataclasses import dataclass
 
-__all__ = ["ManifestEntry", "MANIFEST", "parse_manifest"]
+__all__ = ["ManifestEntry", "MANIFEST", "file_md5", "parse_manifest"]
 
 _DARUS = "https://darus.uni-stuttgart.de/api/access/datafile/"
 _ROWS = """\
@@ -103,3 +106,12 @@ def parse_manifest(text: str) -> dict[str, ManifestEntry]:
 
 MANIFEST = {name: ManifestEntry(name, _DARUS + file_id, md5, folder)
             for name, file_id, folder, md5 in (row.split(",") for row in _ROWS.splitlines())}
+
+
+def file_md5(path: str | Path, chunk: int = 1 << 20) -> str:
+    """MD5 of a file, read in chunks."""
+    digest = hashlib.md5()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(chunk), b""):
+            digest.update(block)
+    return digest.hexdigest()

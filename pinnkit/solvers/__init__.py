@@ -1,1 +1,29 @@
-"""Solvers: one subpackage or module per method, all behind :class:`pinnkit.solvers.base.Solver`."""
+"""Solvers: one subpackage per method, all behind :class:`pinnkit.solvers.base.Solver`, and the
+registry of their names (:func:`get_solver`, :func:`list_solvers`).
+
+A new solver subclasses :class:`~pinnkit.solvers.base.Solver`, declares a frozen config dataclass,
+is added to :data:`SOLVERS` here and takes its tuned settings from ``problems/presets/<name>.toml``.
+"""
+from __future__ import annotations
+
+from pinnkit._validate import suggest
+from pinnkit.solvers.base import Solver
+from pinnkit.solvers.pinn import PINN
+from pinnkit.solvers.teng import TENG
+
+__all__ = ["SOLVERS", "Solver", "get_solver", "list_solvers"]
+
+SOLVERS: dict[str, type[Solver]] = {PINN.name: PINN, TENG.name: TENG}
+
+
+def list_solvers() -> list[str]:
+    """Names of the available solvers."""
+    return sorted(SOLVERS)
+
+
+def get_solver(name: str) -> type[Solver]:
+    """The solver class registered as ``name`` (unknown names list the valid ones)."""
+    solvers = SOLVERS
+    if name not in solvers:
+        raise ValueError(f"unknown solver {name!r}.{suggest(name, solvers)} Available: {', '.join(sorted(solvers))}")
+    return solvers[name]

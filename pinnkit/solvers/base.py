@@ -21,6 +21,7 @@ from torch import nn
 
 from pinnkit._validate import suggest
 from pinnkit.problem import Problem
+from pinnkit.problems.presets import preset
 
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
@@ -84,11 +85,9 @@ class Solver(ABC):
 
     @classmethod
     def default_config(cls, problem_name: str, overrides: Mapping[str, Any] | None = None) -> Any:
-        """The configuration for ``problem_name`` with ``overrides`` (unknown keys are errors).
-
-        Solvers with per-problem tuned defaults override this.
-        """
-        return build_config(cls.Config, overrides)
+        """The configuration for ``problem_name``: the solver's preset for it
+        (``problems/presets/<solver>.toml``) with ``overrides`` on top (unknown keys are errors)."""
+        return build_config(cls.Config, {**preset(cls.name, problem_name), **dict(overrides or {})})
 
     @classmethod
     def check(cls, problem: Problem) -> None:

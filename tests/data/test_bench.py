@@ -7,8 +7,8 @@ import pytest
 
 from pinnkit.cli import main
 from pinnkit.data import pdebench_metrics
-from pinnkit.data.bench import _score, bench_config, parse_samples, run_bench
-from pinnkit.data.generate import generate
+from pinnkit.bench.run import _score, bench_config, parse_samples, run_bench
+from pinnkit.bench.generate import generate
 
 TINY = dict(width=8, depth=2, n_residual=64, n_initial=16, adam_steps=3, lbfgs_steps=0)
 
@@ -60,16 +60,19 @@ def test_sample_selection_and_protocol_errors():
     with pytest.raises(ValueError, match="protocol 'pdebench-pinn' is PDEBench's PINN baseline: it needs --solver pinn, not 'teng'"):
         bench_config("burgers", "pdebench-pinn", None, solver="teng")
     assert bench_config("burgers", "pinnkit", None, solver="pinn")["causal"] is True  # the PINN's tuned family config
-    assert bench_config("burgers", "pinnkit", dict(dt=0.001), solver="teng") == dict(dt=0.001)  # TENG: its own defaults
+    teng = bench_config("burgers", "pinnkit", dict(dt=0.001), solver="teng")  # TENG's pdebench_burgers preset
+    assert (teng["dt"], teng["grid"], teng["damping"], teng["width"]) == (0.001, 1024, 1e-7, 20)
+    baseline = bench_config("burgers", "pdebench-pinn", None)  # PDEBench's baseline takes nothing from the preset
+    assert (baseline["causal"], baseline["periodic_harmonics"], baseline["n_residual"]) == (False, 1, 1000)
 
 
 def test_teng_tuned_for_pdebench_samples(advection_file):
     """A PDEBench sample gets TENG's pdebench_<family> defaults: this advection sample to 1.6e-5 (measured)."""
     import pinnkit
-    from pinnkit.data.problem import sample_problem
+    from pinnkit.bench.sample_problem import sample_problem
 
     problem = sample_problem(advection_file, 0)
-    config = pinnkit.solvers.teng.default_config(problem.name)
+    config = pinnkit.solvers.teng.TENG.default_config(problem.name)
     assert (config.integrator, config.dt, config.grid) == ("rk4", 0.01, 256)
     result = pinnkit.solve(problem, solver="teng", config=dict(grid=64, init_iterations=200), progress=False)
     assert result.errors["rel_l2"] < 1e-4

@@ -4,10 +4,8 @@ import pytest
 import torch
 
 import pinnkit
-from pinnkit.registry import _load_catalogue
 
-_load_catalogue()
-from pinnkit.problems.diffusion_sorption import D, retardation, solve_diffusion_sorption  # noqa: E402
+from pinnkit.reference.diffusion_sorption import D, retardation, solve_diffusion_sorption
 
 
 def test_retardation_factor_by_hand():

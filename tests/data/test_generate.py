@@ -8,7 +8,7 @@ import torch
 import pinnkit
 from pinnkit.cli import main
 from pinnkit.data import open_pdebench
-from pinnkit.data.generate import generate, solve_sample
+from pinnkit.bench.generate import generate, solve_sample
 from pinnkit.data.initial import SineInitial, pdebench_initial
 from pinnkit.reference.cole_hopf import burgers_sine_cole_hopf
 
@@ -106,8 +106,8 @@ def test_pdebench_burgers_in_the_catalogue_satisfies_its_pde(fd_jet):
     x0 = torch.rand(50, 1, dtype=torch.float64)
     ref0 = problem.reference(torch.cat([x0, torch.zeros_like(x0)], dim=1))
     assert (ref0 - problem.initial_condition.value(x0)).abs().max().item() < 1e-9
-    # the same sample from the file generator's own code path (pinnkit.data.generate, its nu / pi)
-    from pinnkit.data.generate import solve_sample
+    # the same sample from the file generator's own code path (pinnkit.bench.generate, its nu / pi)
+    from pinnkit.bench.generate import solve_sample
     from pinnkit.data.initial import pdebench_initial
 
     t = np.array([0.0, 0.05, 0.1])

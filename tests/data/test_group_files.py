@@ -7,12 +7,10 @@ import torch
 import pinnkit
 from pinnkit.cli import main
 from pinnkit.data import open_pdebench
-from pinnkit.data.generate import generate
-from pinnkit.data.problem import sample_problem
-from pinnkit.registry import _load_catalogue
+from pinnkit.bench.generate import generate
+from pinnkit.bench.sample_problem import sample_problem
 
-_load_catalogue()
-from pinnkit.problems.diffusion_sorption import D, retardation, solve_diffusion_sorption  # noqa: E402
+from pinnkit.reference.diffusion_sorption import D, retardation, solve_diffusion_sorption
 
 F64 = torch.float64
 

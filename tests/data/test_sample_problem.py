@@ -4,9 +4,9 @@ import pytest
 import torch
 
 from pinnkit.data import open_pdebench
-from pinnkit.data.generate import generate
+from pinnkit.bench.generate import generate
 from pinnkit.data.initial import pdebench_initial
-from pinnkit.data.problem import sample_problem
+from pinnkit.bench.sample_problem import sample_problem
 
 
 def test_advection_sample_problem(tmp_path):

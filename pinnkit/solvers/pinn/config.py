@@ -1,8 +1,7 @@
-"""PINN configuration: one frozen dataclass, with per-problem tuned defaults."""
+"""PINN configuration: one frozen dataclass (tuned values per problem: problems/presets/pinn.toml)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping
 
 from pinnkit._validate import check_choice
 from pinnkit.autodiff import METHODS as DERIVATIVE_METHODS
@@ -90,32 +89,3 @@ class PINNConfig:
             raise ValueError(f"config adaptive_points must be >= 0, got {self.adaptive_points}")
         if self.lr <= 0 or not 0 < self.lr_decay <= 1:
             raise ValueError(f"need lr > 0 and 0 < lr_decay <= 1, got lr={self.lr}, lr_decay={self.lr_decay}")
-
-
-# Tuned defaults per problem (benchmarks/pinn_targets.py measures them).
-PROBLEM_DEFAULTS: dict[str, dict[str, Any]] = {
-    # heat1d: the exact initial condition took 500 Adam + 500 L-BFGS steps from 6.0e-4 to 7.3e-5
-    "heat1d": dict(width=48, depth=4, adam_steps=2000, lbfgs_steps=4000, n_residual=4096, hard_initial=True),
-    "heat2d": dict(width=64, depth=4, adam_steps=3000, lbfgs_steps=1000),
-    "burgers1d": dict(width=20, depth=8, n_residual=4096, adam_steps=4000, lbfgs_steps=8000,
-                      adaptive="rad", adaptive_every=2000),
-    "allen_cahn1d": dict(width=128, depth=4, periodic_harmonics=3, fourier_features=16, fourier_sigma=1.0,
-                         causal=True, causal_eps=10.0, causal_chunks=32, n_residual=2048, sampling="uniform",
-                         resample_every=1, w_initial=100.0, adam_steps=16000, lr_decay_steps=5000, lbfgs_steps=2500,
-                         hard_initial=True),  # exact u0: 5.4e-2 -> 1.8e-2; + float64 L-BFGS: 7.9e-3 in 1800 s
-    "poisson1d": dict(width=32, depth=3, adam_steps=1000, lbfgs_steps=500, n_residual=256),
-    "poisson2d": dict(width=32, depth=3, adam_steps=2000, lbfgs_steps=1000, n_residual=2048),
-    "kovasznay": dict(width=50, depth=4, adam_steps=3000, lbfgs_steps=3000, n_residual=2601, n_boundary=400),
-    # lid_driven_cavity: one uninterrupted float64 L-BFGS run of 16000 steps on the fixed Sobol points:
-    # velocity error 4.2e-2 (~1900 s). RAD restarts (every 1000 steps) left it at 5.4-6.5e-2: they
-    # pile points on the singular lid corners and reset L-BFGS's curvature history.
-    "lid_driven_cavity": dict(width=50, depth=4, adam_steps=4000, lbfgs_steps=16000, n_residual=2601,
-                              n_boundary=800),
-}
-
-
-def default_config(problem_name: str, overrides: Mapping[str, Any] | None = None) -> PINNConfig:
-    """The tuned configuration for ``problem_name`` with ``overrides`` (unknown keys are errors)."""
-    from pinnkit.solvers.base import build_config
-
-    return build_config(PINNConfig, {**PROBLEM_DEFAULTS.get(problem_name, {}), **dict(overrides or {})})

@@ -12,7 +12,7 @@ from pinnkit.nn import build_network, impose_initial
 from pinnkit.problem import Problem
 from pinnkit.solvers.base import DTYPES, Solver
 from pinnkit.solvers.pinn import losses
-from pinnkit.solvers.pinn.config import PINNConfig, default_config
+from pinnkit.solvers.pinn.config import PINNConfig
 
 
 class PINN(Solver):
@@ -20,10 +20,6 @@ class PINN(Solver):
 
     name = "pinn"
     Config = PINNConfig
-
-    @classmethod
-    def default_config(cls, problem_name: str, overrides: Mapping[str, Any] | None = None) -> PINNConfig:
-        return default_config(problem_name, overrides)
 
     @classmethod
     def check(cls, problem: Problem) -> None:

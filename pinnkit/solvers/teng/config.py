@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping
+
 
 from pinnkit._validate import check_choice
 from pinnkit.solvers.teng.integrators import INTEGRATORS
@@ -103,46 +103,3 @@ class TENGConfig:
         for name in ("tol", "damping", "rcond", "init_tol", "startup_time", "startup_dt"):
             if getattr(self, name) < 0:
                 raise ValueError(f"config {name} must be >= 0, got {getattr(self, name)}")
-
-
-# Tuned defaults per problem (benchmarks/teng_targets.py measures them). The 2-D entries are the
-# CPU-sized grid; benchmarks/teng_gpu.py runs the paper's configuration (grid 256, T = 4).
-_SMALL = dict(width=20, depth=3, periodic_features=10, subset=256, later_subset=256, iterations=5,
-              later_iterations=3, init_iterations=500, init_subset=512, tol=1e-10)
-PROBLEM_DEFAULTS: dict[str, dict[str, Any]] = {
-    # heat1d: the initial fit is seed-sensitive (its Levenberg-Marquardt iterations stall at 1e-6-1e-5 for
-    # some seeds; a third of its updates are rejected); 2000 iterations: seeds 0 / 1 / 2 at T 8.4e-7 / 3.5e-7 /
-    # 2.6e-7 (500: 4.5e-7 / 9.5e-7 / 1.4e-6; 4000: 7.5e-7 / 2.8e-7 / 5.7e-7 in twice the time)
-    "heat1d": dict(_SMALL, integrator="rk4", dt=0.01, grid=512, init_iterations=2000),
-    "heat2d": dict(_SMALL, integrator="rk4", dt=0.01, grid=32, subset=512, later_subset=512, init_subset=0,
-                   init_tol=1e-9),
-    # measured with the TENG-style parameters eps = 0.005, rate = 1 (the damping is what keeps it stable).
-    # u0 = x^2 cos(pi x) has a corner at x = +-1: a full-parameter initial fit (9.6e-6), then over t < 0.1
-    # sub-steps from 7.6e-9 doubling up to 6.25e-5 with full-parameter stage fits. Error at T = 1:
-    # 7.0e-6 in 879 s (sub-steps <= 1.25e-4: 1.7e-5 in 507 s; the old defaults, dt = 0.002 from the
-    # start: 3.1e-4 in 78 s).
-    "allen_cahn1d": dict(_SMALL, integrator="rk4", dt=0.001, grid=512, init_iterations=2000, init_subset=0,
-                         damping=1e-7, startup_halvings=17, startup_time=0.1, startup_dt=6.25e-5,
-                         startup_full_fit=True),
-    # burgers2d: the paper's network, subsets, iterations and dt = 0.001 on the generic 64^2 grid, with the embedding in
-    # every subset and the subsets chosen by the gradient. Error against the 64^2 reference grid at t = 0.05
-    # (benchmarks/teng_gpu.py --device cpu --threads 1 --grid 64 --set subset_rule=gradient, this configuration):
-    # 4.0e-6 at 4.0 s per step (random subsets, the old default: 4.4e-5). Not run to T = 4 (4.4 h on a CPU core).
-    # A 32^2 grid is better early (4.1e-7 at t = 0.05, 1.7e-6 at t = 0.5) but cannot hold the later solution:
-    # 1.2e-5 / 4.0e-4 / 1.0e-2 at t = 1 / 2 / 4 (the reference holds 8.4e-4 of its energy above wavenumber 16 at
-    # T = 4). A record every 10 steps (0.01; the reference's times are multiples of 0.05).
-    "burgers2d": dict(dt=0.001, init_iterations=1000, embedding_in_subset=True, subset_rule="gradient",
-                      snapshot_every=10),
-    # PDEBench samples (pinnkit.data.sample_problem; benchmarks/pdebench_targets.py): advection beta = 0.1
-    # and Burgers nu = 0.01 at 1024 x 201. Burgers needs the fine grid for its fronts (|u_x| up to ~170)
-    # and the damping for stability (without it, sample 0 diverged at dt = 0.002 and 0.005).
-    "pdebench_advection": dict(_SMALL, integrator="rk4", dt=0.01, grid=256),
-    "pdebench_burgers": dict(_SMALL, integrator="rk4", dt=0.002, grid=1024, damping=1e-7),
-}
-
-
-def default_config(problem_name: str, overrides: Mapping[str, Any] | None = None) -> TENGConfig:
-    """The tuned configuration for ``problem_name`` with ``overrides`` (unknown keys are errors)."""
-    from pinnkit.solvers.base import build_config
-
-    return build_config(TENGConfig, {**PROBLEM_DEFAULTS.get(problem_name, {}), **dict(overrides or {})})

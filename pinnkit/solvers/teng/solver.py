@@ -22,7 +22,7 @@ from pinnkit.domain import Domain
 from pinnkit.problem import Problem
 from pinnkit.solvers.base import DTYPES, Solver
 from pinnkit.solvers.teng.ansatz import FourierSeries, SnapshotModel, spatial_network
-from pinnkit.solvers.teng.config import TENGConfig, default_config
+from pinnkit.solvers.teng.config import TENGConfig
 from pinnkit.solvers.teng.integrators import get_integrator
 from pinnkit.solvers.teng.jacobian import output_jacobian
 from pinnkit.solvers.teng.lstsq import solve_least_squares
@@ -33,10 +33,6 @@ class TENG(Solver):
 
     name = "teng"
     Config = TENGConfig
-
-    @classmethod
-    def default_config(cls, problem_name: str, overrides: Mapping[str, Any] | None = None) -> TENGConfig:
-        return default_config(problem_name, overrides)
 
     @classmethod
     def check(cls, problem: Problem) -> None:

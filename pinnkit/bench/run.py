@@ -1,7 +1,7 @@
 """``pinnkit bench``: solve samples of a PDEBench file as physics-informed forward problems and
 score them with PDEBench's metrics.
 
-Each selected sample becomes a :func:`~pinnkit.data.problem.sample_problem` (initial condition
+Each selected sample becomes a :func:`~pinnkit.bench.sample_problem.sample_problem` (initial condition
 from frame 0, parameters from the file), is solved, evaluated on the file's grid and scored.
 Results go to ``DIR/samples/NNNN.json`` as each sample finishes (atomically), so a rerun with
 the same settings skips finished samples; ``DIR/metrics.json`` (per sample and mean, the file's
@@ -10,9 +10,8 @@ parallel worker processes (one torch thread each) by default.
 
 Protocols (``--protocol``):
 
-* ``pinnkit`` (default): the solver's configuration tuned for the family (:data:`BEST` for the
-  PINN; TENG's per-problem defaults for ``pdebench_<family>``), scored on every frame after the
-  initial one;
+* ``pinnkit`` (default): the solver's preset for the sample problem ``pdebench_<family>``
+  (``problems/presets/<solver>.toml``), scored on every frame after the initial one;
 * ``pdebench-pinn``: PDEBench's PINN baseline (Takahashi et al., NeurIPS 2022, appendix D.3):
   MLP 6 x 40 tanh, Glorot-normal weights, Adam lr 1e-3 for 15000 iterations without decay,
   1000 interior / 1000 boundary / 5000 initial points drawn uniformly once, equal loss weights,
@@ -21,9 +20,8 @@ Protocols (``--protocol``):
 """
 from __future__ import annotations
 
-import hashlib
+import dataclasses
 import json
-import os
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -35,27 +33,22 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 
 from pinnkit._io import atomic_write, write_json
+from pinnkit.api import solve
+from pinnkit.bench.sample_groups import sample_problem_name
+from pinnkit.bench.sample_problem import sample_problem
 from pinnkit._validate import check_choice
+from pinnkit.data.manifest import file_md5
 from pinnkit.data.metrics import METRIC_KEYS, pdebench_metrics
+from pinnkit.data.reader import open_pdebench
+from pinnkit.solvers import get_solver
+from pinnkit.solvers.base import build_config
 from pinnkit.threads import idle_cores
 
-__all__ = ["run_bench", "parse_samples", "PROTOCOLS", "BEST"]
+__all__ = ["run_bench", "parse_samples", "PROTOCOLS"]
 
 PDEBENCH_PINN = dict(width=40, depth=6, activation="tanh", n_residual=1000, n_boundary=1000, n_initial=5000,
                      sampling="uniform", resample_every=0, adaptive="none", w_residual=1.0, w_initial=1.0,
                      w_boundary=1.0, adam_steps=15000, lr=1e-3, lr_decay=1.0, lbfgs_steps=0)
-# pinnkit's best measured configurations per solver and family (benchmarks/pdebench_targets.py);
-# TENG's live with its per-problem defaults (pinnkit.solvers.teng.config.PROBLEM_DEFAULTS, "pdebench_<family>")
-BEST: dict[str, dict[str, dict[str, Any]]] = {
-    "pinn": {
-        "advection": dict(width=64, depth=4, periodic_harmonics=8, n_residual=4096, n_initial=1024, w_initial=10.0,
-                          adam_steps=4000, lr=1e-3, lr_decay=0.9, lr_decay_steps=1000, lbfgs_steps=4000),
-        "burgers": dict(width=64, depth=6, periodic_harmonics=4, n_residual=8192, n_initial=1024, w_initial=10.0,
-                        causal=True, causal_eps=1.0, adam_steps=6000, lr_decay_steps=1500, lbfgs_steps=4000,
-                        adaptive="rad", adaptive_every=2000),
-        "reacdiff": dict(width=64, depth=4, periodic_harmonics=4, n_residual=4096, adam_steps=3000, lbfgs_steps=3000),
-    },
-}
 PROTOCOLS = ("pinnkit", "pdebench-pinn")
 _PLOT_LOCK = threading.Lock()  # matplotlib is not thread-safe (runs of one process may share it)
 SCORE_LAST = {"pinnkit": None, "pdebench-pinn": 20}
@@ -77,15 +70,6 @@ def parse_samples(spec: str, n_samples: int) -> list[int]:
     return picked
 
 
-def file_md5(path: str | Path, chunk: int = 1 << 20) -> str:
-    """MD5 of a file, read in chunks."""
-    digest = hashlib.md5()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(chunk), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _version() -> str:
     try:
         return metadata.version("pinnkit")
@@ -94,12 +78,17 @@ def _version() -> str:
 
 
 def bench_config(family: str, protocol: str, overrides: Mapping[str, Any] | None, solver: str = "pinn") -> dict[str, Any]:
-    """The solver overrides a protocol uses for ``family``, with the user's ``overrides`` on top."""
+    """Every config key a protocol runs ``family``'s samples with, the user's ``overrides`` on top:
+    the solver's preset for ``pdebench_<family>``, or PDEBench's baseline on the config's defaults."""
     check_choice("protocol", protocol, PROTOCOLS)
     if protocol == "pdebench-pinn" and solver != "pinn":
         raise ValueError(f"protocol 'pdebench-pinn' is PDEBench's PINN baseline: it needs --solver pinn, not {solver!r}")
-    base = PDEBENCH_PINN if protocol == "pdebench-pinn" else BEST.get(solver, {}).get(family, {})
-    return {**base, **dict(overrides or {})}
+    solver_cls = get_solver(solver)
+    if protocol == "pdebench-pinn":
+        config = build_config(solver_cls.Config, {**PDEBENCH_PINN, **dict(overrides or {})})
+    else:
+        config = solver_cls.default_config(sample_problem_name(family), overrides)
+    return dataclasses.asdict(config)
 
 
 def _score(pred: np.ndarray, target: np.ndarray, last: int | None) -> dict[str, float]:
@@ -111,15 +100,9 @@ def _score(pred: np.ndarray, target: np.ndarray, last: int | None) -> dict[str, 
 
 def solve_sample(task: Mapping[str, Any]) -> dict[str, Any]:
     """Solve, score and record one sample (runs in a worker process)."""
-    import torch
-
-    import pinnkit
-    from pinnkit.data.problem import sample_problem
-
-    torch.set_num_threads(task["threads"])
     start = time.perf_counter()
     problem = sample_problem(task["file"], task["index"], task["reduced_resolution"], task["reduced_resolution_t"])
-    result = pinnkit.solve(problem, solver=task["solver"], config=task["config"], device=task["device"],
+    result = solve(problem, solver=task["solver"], config=task["config"], device=task["device"],
                            seed=task["seed"], progress=False, threads=task["threads"], steps=task.get("steps"),
                            time_budget_s=task.get("time_budget_s"))
     grid = problem.reference.grid()
@@ -177,8 +160,6 @@ def run_bench(file: str | Path, out: str | Path, solver: str = "pinn", samples: 
     ``threads`` per worker process; ``workers`` default: one per idle core (at most one per
     sample). ``log`` receives a line as each sample finishes.
     """
-    from pinnkit.data.reader import open_pdebench
-
     file, out = Path(file), Path(out)
     with open_pdebench(file, reduced_resolution, reduced_resolution_t) as f:
         indices = parse_samples(samples, f.n_samples)

@@ -5,7 +5,7 @@ cell-centred grid), the parameters come from the file, and the reference is the 
 its grid (between grid points: linear in x, periodically, and in t). The PDE is the family's
 catalogue PDE in PDEBench's convention (``advection1d``, ``diffusion_reaction1d``; Burgers
 ``u_t + u u_x = (nu / pi) u_xx``). The non-periodic group families (``diff-sorp``,
-``diff-react``) are built in :mod:`pinnkit.data.problem_groups`.
+``diff-react``) are built in :mod:`pinnkit.bench.sample_groups`.
 """
 from __future__ import annotations
 
@@ -21,6 +21,10 @@ from pinnkit.domain import Interval, SpaceTime, TimeInterval
 from pinnkit.pde import PDE
 from pinnkit.problem import Problem
 from pinnkit.reference.base import FunctionReference, ReferenceGrid
+from pinnkit.bench.sample_groups import group_problem, sample_problem_name
+from pinnkit.problems.advection import advection_pde
+from pinnkit.problems.burgers import burgers_pde
+from pinnkit.problems.diffusion_reaction import diffusion_reaction_pde
 from pinnkit.reference.bilinear import bilinear_xt
 from pinnkit.reference.spectral import fourier_interpolate
 
@@ -30,23 +34,14 @@ SUPPORTED = ("advection", "burgers", "reacdiff", "diff-sorp", "diff-react")
 
 
 def _pde(family: str, params: dict) -> PDE:
-    from pinnkit.registry import _load_catalogue
-
-    _load_catalogue()
     missing = [p for p in {"advection": ("beta",), "burgers": ("nu",), "reacdiff": ("nu", "rho")}[family]
                if p not in params]
     if missing:
         raise ValueError(f"the file gives no value of {missing} (neither attributes nor file name)")
     if family == "advection":
-        from pinnkit.problems.advection import advection_pde
-
         return advection_pde(params["beta"])
     if family == "burgers":
-        from pinnkit.problems.burgers import _burgers_pde
-
-        return _burgers_pde(("x",), params["nu"] / math.pi)
-    from pinnkit.problems.diffusion_reaction import diffusion_reaction_pde
-
+        return burgers_pde(("x",), params["nu"] / math.pi)
     return diffusion_reaction_pde(params["nu"], params["rho"])
 
 
@@ -60,8 +55,6 @@ def sample_problem(source: str | Path | PDEBenchFile, index: int = 0, reduced_re
     if f.family not in SUPPORTED:
         raise ValueError(f"no forward problem for PDEBench family {f.family!r} yet; supported: {', '.join(SUPPORTED)}")
     if f.layout == "groups":
-        from pinnkit.data.problem_groups import group_problem
-
         return group_problem(f.family, f.sample(index).astype(np.float64), f.coords, f.t, f.bounds, f.config(index),
                              dict(file=f.path.name, sample=int(index)))
     data = f.sample(index)[..., 0].astype(np.float64)  # (nt, nx)
@@ -80,5 +73,5 @@ def sample_problem(source: str | Path | PDEBenchFile, index: int = 0, reduced_re
     params = dict(f.params, file=f.path.name, sample=int(index))
     doc = (f"Sample {index} of the PDEBench file {f.path.name} ({f.family}, {', '.join(f'{k}={v:g}' for k, v in f.params.items())}): "
            f"initial condition = its first frame, reference = the sample on its {len(x)} x {len(t)} grid.")
-    return Problem(f"pdebench_{f.family}", _pde(f.family, f.params), domain,
+    return Problem(sample_problem_name(f.family), _pde(f.family, f.params), domain,
                    (InitialCondition(("u",), u0), Periodic("x")), params, reference, doc)

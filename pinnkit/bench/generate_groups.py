@@ -17,6 +17,10 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from pinnkit.reference.cosine import CosineGrid
+from pinnkit.reference.diffusion_sorption import D, K_F, N_F, PHI, RHO_S, solve_diffusion_sorption
+from pinnkit.reference.fitzhugh_nagumo import LENGTHS, LOWS, MODES, solve_fitzhugh_nagumo
+
 __all__ = ["GROUP_DEFAULTS", "group_coords", "group_sample", "group_config"]
 
 GROUP_DEFAULTS: dict[str, dict[str, float]] = {
@@ -24,12 +28,6 @@ GROUP_DEFAULTS: dict[str, dict[str, float]] = {
     "diff-sorp": dict(u0_max=0.2, t_final=500.0),
 }
 BOUNDS = {"diff-react": (-1.0, 1.0), "diff-sorp": (0.0, 1.0)}
-
-
-def _catalogue():
-    from pinnkit.registry import _load_catalogue
-
-    return _load_catalogue()
 
 
 def group_coords(family: str, nx: int) -> list[np.ndarray]:
@@ -42,18 +40,12 @@ def group_coords(family: str, nx: int) -> list[np.ndarray]:
 def group_sample(family: str, params: Mapping[str, float], nx: int, t: np.ndarray, seed: int,
                  index: int) -> np.ndarray:
     """Sample ``index`` ``[t, space..., channel]`` of ``family`` with the file seed ``seed``."""
-    _catalogue()
     if family == "diff-react":
-        from pinnkit.problems.diffusion_reaction2d import LENGTHS, LOWS, MODES, solve_fitzhugh_nagumo
-        from pinnkit.reference.cosine import CosineGrid
-
         modes = max(MODES, nx)
         values = solve_fitzhugh_nagumo(seed + index, t, params["du"], params["dv"], params["k"], modes=modes)
         if modes != nx:
             values = CosineGrid((modes, modes), LOWS, LENGTHS).resample(values, group_coords(family, nx))
         return np.moveaxis(values, 1, -1)  # (nt, 2, x, y) -> (nt, x, y, 2)
-    from pinnkit.problems.diffusion_sorption import solve_diffusion_sorption
-
     u0 = np.random.default_rng([seed, index]).uniform(0.0, params["u0_max"], nx)
     return solve_diffusion_sorption(u0, t, cells=nx)[0][..., None]
 
@@ -66,7 +58,5 @@ def group_config(family: str, params: Mapping[str, float], nx: int, t: np.ndarra
     if family == "diff-react":
         return dict(sim=dict(Du=float(params["du"]), Dv=float(params["dv"]), k=float(params["k"]), **grid,
                              y_bottom=low, y_top=high, ydim=nx, seed=int(seed + index), initial="cosine_modes_8"))
-    from pinnkit.problems.diffusion_sorption import D, K_F, N_F, PHI, RHO_S
-
     return dict(sim=dict(D=D, por=PHI, rho_s=RHO_S, k_f=K_F, n_f=N_F, **grid, u0_max=float(params["u0_max"]),
                          seed=[int(seed), int(index)]))

@@ -17,7 +17,7 @@ modes, dt 1e-4 and 5e-5 agree to 5e-11 (datasets/README.md).
 
 The per-sample group families ``diff-react`` (2-D FitzHugh-Nagumo) and ``diff-sorp`` (1-D
 diffusion-sorption) are written with :func:`~pinnkit.data.writer.write_groups` from the
-catalogue's solvers (:mod:`pinnkit.data.generate_groups`).
+catalogue's solvers (:mod:`pinnkit.bench.generate_groups`).
 """
 from __future__ import annotations
 
@@ -28,9 +28,10 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 from pinnkit._validate import check_choice
-from pinnkit.data.generate_groups import GROUP_DEFAULTS, group_config, group_coords, group_sample
+from pinnkit.bench.generate_groups import GROUP_DEFAULTS, group_config, group_coords, group_sample
 from pinnkit.data.initial import pdebench_initial
 from pinnkit.data.writer import write_groups, write_single
+from pinnkit.problems.diffusion_reaction import diffusion_reaction_terms
 from pinnkit.progress import Progress
 from pinnkit.reference.spectral import burgers_terms, integrate_terms
 
@@ -51,11 +52,6 @@ DT = {"burgers": 1e-4, "reacdiff": 2.5e-4}
 def _terms(family: str, params: Mapping[str, float]):
     if family == "burgers":
         return burgers_terms(params["nu"] / math.pi)
-    from pinnkit.registry import _load_catalogue
-
-    _load_catalogue()
-    from pinnkit.problems.diffusion_reaction import diffusion_reaction_terms
-
     return diffusion_reaction_terms(params["nu"], params["rho"])
 
 

@@ -17,15 +17,17 @@ from pinnkit.conditions import Dirichlet, InitialCondition, Neumann, zeros
 from pinnkit.domain import Box, Interval, SpaceTime, TimeInterval
 from pinnkit.problem import Problem
 from pinnkit.reference.base import FunctionReference, ReferenceGrid
+from pinnkit.problems.diffusion_reaction2d import FIELDS, fitzhugh_nagumo_pde
+from pinnkit.problems.diffusion_sorption import diffusion_sorption_pde
 from pinnkit.reference.bilinear import linear_on_grid
+from pinnkit.reference.diffusion_sorption import D, K_F, N_F, PHI, RHO_S
 
-__all__ = ["group_problem"]
+__all__ = ["group_problem", "sample_problem_name"]
 
 
-def _catalogue():
-    from pinnkit.registry import _load_catalogue
-
-    return _load_catalogue()
+def sample_problem_name(family: str) -> str:
+    """The problem name of a PDEBench ``family``'s samples (its solver presets go by it): ``pdebench_<family>``."""
+    return f"pdebench_{family.replace('-', '_')}"
 
 
 def _sim(config: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -48,12 +50,20 @@ def _diff_react_params(config: Mapping[str, Any]) -> dict[str, float]:
     return {p: float(next((sim[k] for k in keys if k in sim), defaults[p])) for p, keys in names.items()}
 
 
-def _check_sorption_constants(config: Mapping[str, Any]) -> None:
-    from pinnkit.problems.diffusion_sorption import D, K_F, N_F, PHI, RHO_S
+def _number(value: Any) -> Any:
+    """A YAML value as a float where it is one (YAML 1.1 reads ``5e-4``, without a dot, as a string)."""
+    if isinstance(value, bool):
+        return value
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return value
 
-    sim = _sim(config)
+
+def _check_sorption_constants(config: Mapping[str, Any]) -> None:
+    sim = {k: _number(v) for k, v in _sim(config).items()}
     fixed = dict(D=D, por=PHI, rho_s=RHO_S, k_f=K_F, n_f=N_F)
-    differ = {k: sim[k] for k in fixed if isinstance(sim.get(k), (int, float)) and not np.isclose(sim[k], fixed[k])}
+    differ = {k: sim[k] for k in fixed if isinstance(sim.get(k), float) and not np.isclose(sim[k], fixed[k])}
     if differ:
         raise ValueError(f"diffusion-sorption constants {differ} differ from the model's {fixed}; "
                          "only PDEBench's constants are supported")
@@ -63,12 +73,9 @@ def group_problem(family: str, data: np.ndarray, coords: Mapping[str, np.ndarray
                   bounds: Mapping[str, tuple[float, float]], config: Mapping[str, Any],
                   extra_params: Mapping[str, Any]) -> Problem:
     """The forward problem of one sample ``data`` ``[t, space..., channel]`` of ``family``."""
-    _catalogue()
     t = np.asarray(t, dtype=np.float64)
     time = TimeInterval(float(t[0]), float(t[-1]))
     if family == "diff-react":
-        from pinnkit.problems.diffusion_reaction2d import FIELDS, fitzhugh_nagumo_pde
-
         x, y = (np.asarray(coords[c], dtype=np.float64) for c in ("x", "y"))
         domain = SpaceTime(Box((bounds["x"][0], bounds["y"][0]), (bounds["x"][1], bounds["y"][1])), time)
         values = np.moveaxis(data, 0, 2)  # (x, y, t, 2)
@@ -79,8 +86,6 @@ def group_problem(family: str, data: np.ndarray, coords: Mapping[str, np.ndarray
         conditions = (InitialCondition(FIELDS, u0), Neumann(FIELDS, zeros(2)))
         pde = fitzhugh_nagumo_pde(params["du"], params["dv"], params["k"])
     elif family == "diff-sorp":
-        from pinnkit.problems.diffusion_sorption import D, diffusion_sorption_pde
-
         _check_sorption_constants(config)
         x = np.asarray(coords["x"], dtype=np.float64)
         domain = SpaceTime(Interval(*bounds["x"]), time)
@@ -107,5 +112,5 @@ def group_problem(family: str, data: np.ndarray, coords: Mapping[str, np.ndarray
     doc = (f"Sample {extra_params.get('sample')} of the PDEBench file {extra_params.get('file')} ({family}"
            f"{', ' if params else ''}{', '.join(f'{k}={v:g}' for k, v in params.items())}): initial condition = "
            f"its first frame (linear interpolation), reference = the sample on its {grid} grid.")
-    return Problem(f"pdebench_{family.replace('-', '_')}", pde, domain, conditions, dict(params, **extra_params),
+    return Problem(sample_problem_name(family), pde, domain, conditions, dict(params, **extra_params),
                    reference, doc)
