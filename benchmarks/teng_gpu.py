@@ -11,7 +11,7 @@ periodic features per axis, float64, a 256^2 grid (the paper used 512^2), parame
 (``subset_rule="gradient"``); ``--set embedding_in_subset=false --set subset_rule=random`` gives
 the paper's draw. With random subsets burgers2d is limited by the projection: a random subset's
 span misses 1.9e-2 of the Burgers increment (heat2d: 6e-11). CPU, 32^2 grid, t = 0.05: paper's
-draw 7.0e-4, embedding 1.0e-4, embedding + gradient 4.1e-7; 64^2: 4.4e-5 / 4.0e-6 (README "TENG").
+draw 7.0e-4, embedding 1.0e-4, embedding + gradient 4.1e-7; 64^2: 4.4e-5 / 4.0e-6 (docs/solvers/teng.md).
 ``--integrators heun,rk4`` runs every problem with each integrator (rk4 is the higher-order row
 of heat2d); ``--set KEY=VALUE`` overrides any TENG config key.
 
@@ -43,7 +43,7 @@ from _meta import parse_set, print_table, run_metadata, write_json
 # (--device cpu --threads 1 --grid 32 --t-final 0.05), error at t = 0.05 without / with it:
 # burgers2d 7.0e-4 / 1.0e-4; heat2d 2.1e-7 / 2.4e-7 and allen_cahn2d 2.0e-7 / 2.8e-7 (the "without"
 # of these two from a 2-thread run). It also joins the initial fit's subsets (init 3.0e-6 -> 4.2e-8).
-# subset_rule="gradient" is ours too (README "TENG"): 32^2, t = 0.05, random / gradient: burgers2d 1.0e-4 / 4.1e-7,
+# subset_rule="gradient" is ours too (docs/solvers/teng.md): 32^2, t = 0.05, random / gradient: burgers2d 1.0e-4 / 4.1e-7,
 # heat2d 2.4e-7 / 1.3e-7, allen_cahn2d 2.8e-7 / 1.8e-7.
 PAPER = dict(width=40, depth=7, periodic_features=20, subset=1536, later_subset=1024, iterations=7,
              later_iterations=5, init_iterations=1000, init_subset=1536, tol=0.0, embedding_in_subset=True,

@@ -1,4 +1,4 @@
-"""How much of one Euler increment a parameter subset's tangent space can hold (README "TENG").
+"""How much of one Euler increment a parameter subset's tangent space can hold (docs/solvers/teng.md).
 
     python benchmarks/teng_subset_projection.py [--grid 32] [--problems burgers2d,heat2d] [--json out.json]
 

@@ -11,7 +11,11 @@ import numpy as np
 import torch
 
 from pinnkit._io import atomic_write
+from pinnkit.plot import plot_result, result_figure
 from pinnkit.problem import Problem
+from pinnkit.registry import get_problem
+from pinnkit.solvers import get_solver
+from pinnkit.solvers.base import build_config
 
 
 class Status(enum.Enum):
@@ -115,8 +119,6 @@ class Result:
 
     def plot(self, path: str | Path) -> Path:
         """Save :meth:`figure` to ``path`` (PNG, or the format the suffix names); returns the path."""
-        from pinnkit.plot import plot_result
-
         return plot_result(self, path)
 
     def figure(self):
@@ -124,17 +126,11 @@ class Result:
 
         A Jupyter cell ending in ``result.figure()`` shows it inline; ``fig.savefig(...)`` saves it.
         """
-        from pinnkit.plot import result_figure
-
         return result_figure(self)
 
 
 def load_result(path: str | Path) -> Result:
     """Load a result saved by :meth:`Result.save` (the problem is rebuilt from the catalogue)."""
-    from pinnkit.solvers import get_solver
-    from pinnkit.registry import get_problem
-    from pinnkit.solvers.base import build_config
-
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"no saved result at {path}")

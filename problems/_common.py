@@ -7,6 +7,7 @@ import numpy as np
 import torch
 
 from pinnkit._validate import check_choice
+from pinnkit.data.initial import pdebench_initial
 from pinnkit.domain import Domain
 
 
@@ -30,8 +31,6 @@ def periodic_axes(domain: Domain, n_space: int, n_time: int) -> tuple[np.ndarray
 def pdebench_u0(seed: int, positive: bool = False):
     """``(ic, u0)``: PDEBench's seeded 1-D initial condition (:func:`pinnkit.data.initial.pdebench_initial`)
     and the catalogue's ``u0(points (N, 2)) -> (N, 1)`` reading its x column; checks ``seed``."""
-    from pinnkit.data.initial import pdebench_initial
-
     if not isinstance(seed, int) or seed < 0:
         raise ValueError(f"parameter seed must be an integer >= 0, got {seed!r}")
     ic = pdebench_initial(seed, positive=positive)

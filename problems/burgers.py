@@ -10,6 +10,7 @@ from pinnkit.domain import Box, Interval, SpaceTime, TimeInterval
 from pinnkit.pde import PDE, Advection, Equation
 from pinnkit.problem import Problem
 from pinnkit.reference.base import FunctionReference, LazyReference, ReferenceGrid
+from pinnkit.reference.cole_hopf import burgers_sine_cole_hopf, burgers_sine_cole_hopf_grid
 from pinnkit.reference.periodic import spectral_reference
 from pinnkit.reference.spectral import burgers_terms
 
@@ -31,8 +32,6 @@ def burgers_pde(space: tuple[str, ...], nu: float) -> PDE:
 
 
 def _cole_hopf_reference(domain, nu: float) -> FunctionReference:
-    from pinnkit.reference.cole_hopf import burgers_sine_cole_hopf, burgers_sine_cole_hopf_grid
-
     x, t = domain.axes((256, 101))
     values = burgers_sine_cole_hopf_grid(x, t, nu=nu)[..., None]
     grid = ReferenceGrid(domain.names, (x, t), values, ("u",))

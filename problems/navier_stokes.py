@@ -20,6 +20,7 @@ from pinnkit.pde import PDE, Advection, Equation
 from pinnkit.problem import Problem
 from pinnkit.reference.base import ExactReference, FunctionReference, LazyReference, ReferenceGrid
 from pinnkit.reference.cache import cached_arrays
+from pinnkit.reference.cavity import solve_lid_driven_cavity
 
 from ._common import check_positive, periodic_axes
 
@@ -106,8 +107,6 @@ def taylor_green(nu: float = 0.01, t_final: float = 2.0) -> Problem:
 
 
 def _cavity_reference(re: float, n: int) -> FunctionReference:
-    from pinnkit.reference.cavity import solve_lid_driven_cavity
-
     def compute() -> dict[str, np.ndarray]:
         sol = solve_lid_driven_cavity(re=re, n=n)
         return dict(x=sol.x, y=sol.y, u=sol.u, v=sol.v, p=sol.p)

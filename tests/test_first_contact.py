@@ -10,7 +10,8 @@ import torch
 import pinnkit
 import pinnkit.threads as threads_module
 from pinnkit._io import write_json
-from pinnkit.cli import continue_command, main
+from pinnkit.cli import main
+from pinnkit.cli.solve import continue_command
 from pinnkit.bench.generate import generate
 from pinnkit.progress import Progress
 from pinnkit.threads import MIN_WORK_PER_THREAD, choose_threads, torch_threads

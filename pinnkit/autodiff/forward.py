@@ -18,14 +18,16 @@ from torch import nn
 from pinnkit.autodiff import fused, taylor
 from pinnkit.autodiff.keys import DerivativeSpec
 from pinnkit.autodiff.taylor import JetLayout
+from pinnkit.nn import HardConstraint, Network
+from pinnkit.nn.activations import Sin
+from pinnkit.nn.build import InputEncoding
+from pinnkit.nn.embeddings import FourierFeatures, PeriodicEmbedding, TrainablePeriodicEmbedding
 
 _ACTIVATIONS: dict[type, taylor.ElementwiseDerivatives] = {nn.Tanh: taylor.d_tanh, nn.SiLU: taylor.d_silu,
                                                          nn.ReLU: taylor.d_relu}
 
 
 def _activation(act: nn.Module) -> taylor.ElementwiseDerivatives | None:
-    from pinnkit.nn.activations import Sin
-
     if isinstance(act, Sin):
         return taylor.d_sin
     if isinstance(act, nn.GELU):
@@ -37,10 +39,6 @@ def _activation(act: nn.Module) -> taylor.ElementwiseDerivatives | None:
 
 def unsupported_reason(module, spec: DerivativeSpec | None = None) -> str | None:
     """Why the fast path cannot evaluate ``module`` (for ``spec``), or ``None`` when it can."""
-    from pinnkit.nn import HardConstraint, Network
-    from pinnkit.nn.build import InputEncoding
-    from pinnkit.nn.embeddings import FourierFeatures, PeriodicEmbedding, TrainablePeriodicEmbedding
-
     if spec is not None and spec.max_order > 2:
         return f"derivatives of order {spec.max_order} (the fast path stops at 2)"
     if isinstance(module, HardConstraint):
@@ -73,8 +71,6 @@ class Parameters:
 def network_jet(module: nn.Module, points: torch.Tensor, layout: JetLayout,
                 params: Parameters | None = None) -> taylor.TaylorJet:
     """The jet of the module's outputs at ``points`` (see :mod:`.taylor`)."""
-    from pinnkit.nn import HardConstraint
-
     params = params or Parameters()
     if isinstance(module, HardConstraint):
         inner = network_jet(module.network, points, layout, params)
@@ -96,8 +92,6 @@ def network_jet(module: nn.Module, points: torch.Tensor, layout: JetLayout,
 
 
 def _encoding_jet(enc, jet: taylor.TaylorJet, layout: JetLayout, params: Parameters) -> taylor.TaylorJet:
-    from pinnkit.nn.embeddings import TrainablePeriodicEmbedding
-
     low, high = enc.normalize.lows.to(jet.value.dtype), enc.normalize.highs.to(jet.value.dtype)
     jet = taylor.add_to_value(taylor.scale(jet, 2 / (high - low)), -2 * low / (high - low) - 1)
     parts = []

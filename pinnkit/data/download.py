@@ -45,7 +45,7 @@ def download(name: str, dest: str | Path, manifest: Mapping[str, ManifestEntry] 
             total = response.length
             bar = None
             if progress and sys.stderr.isatty():  # no bar into a pipe or a log file
-                from tqdm import tqdm
+                from tqdm import tqdm  # only for a download on a terminal
 
                 bar = tqdm(total=(total or 0) + (offset if resumed else 0), initial=offset if resumed else 0,
                            unit="B", unit_scale=True, desc=name)

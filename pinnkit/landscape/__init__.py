@@ -8,7 +8,7 @@
 Directions are filter-normalised (Li et al. 2018); perturbed parameters are evaluated in batches
 with ``torch.func.functional_call`` / ``vmap`` and the model is never modified. Along training:
 pass ``RoughnessCallback(loss, every=k)`` to :func:`pinnkit.solve` (``callbacks=[...]``).
-Command line: ``pinnkit landscape`` (:mod:`pinnkit.landscape.cli`).
+Command line: ``pinnkit landscape`` (:mod:`pinnkit.cli.landscape`).
 """
 from pinnkit.landscape.callback import RoughnessCallback
 from pinnkit.landscape.directions import BIAS_MODES, filter_normalize, parameters_of, random_directions

@@ -18,18 +18,27 @@ from pathlib import Path
 
 import torch
 
-from pinnkit.threads import choose_threads, torch_threads
+from pinnkit._io import write_json
+from pinnkit.api import resolve_device, resolve_dtype, run_solver, solve
+from pinnkit.cli.args import add_config_options, add_param_option, add_threads_option, config_overrides
+from pinnkit.landscape.callback import RoughnessCallback
+from pinnkit.landscape.directions import BIAS_MODES, random_directions
+from pinnkit.landscape.losses import LOSSES, make_loss
+from pinnkit.landscape.plot import plot_curve, plot_profiles, plot_surface
+from pinnkit.landscape.profiles import METHODS, surface_2d
+from pinnkit.landscape.roughness import roughness
+from pinnkit.landscape.train import LossMinimizer, LossMinimizerConfig
+from pinnkit.nn import build_network
+from pinnkit.registry import get_problem
+from pinnkit.result import load_result
+from pinnkit.solvers import get_solver
+from pinnkit.threads import choose_threads
 
 __all__ = ["register", "cmd_landscape"]
 
 
 def register(subparsers) -> argparse.ArgumentParser:
     """Add the ``landscape`` subcommand to ``subparsers`` (from ``ArgumentParser.add_subparsers``)."""
-    from pinnkit.cli import parse_assignment, positive_int
-    from pinnkit.landscape.directions import BIAS_MODES
-    from pinnkit.landscape.losses import LOSSES
-    from pinnkit.landscape.profiles import METHODS
-
     p = subparsers.add_parser("landscape", help="loss landscape and roughness index around a trained model")
     p.add_argument("problem", nargs="?", default=None, help="problem name (omit with --result)")
     p.add_argument("--solver", default="pinn", help="solver that trains the model (default: pinn)")
@@ -45,16 +54,13 @@ def register(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--steps", type=int, default=None, help="training steps (default: the configuration's)")
     p.add_argument("--every", type=int, default=0, metavar="K", help="record the RI every K training steps")
     p.add_argument("--result", default=None, metavar="FILE", help="a saved result.pt to load instead of training")
-    p.add_argument("--set", action="append", type=parse_assignment, default=[], metavar="KEY=VALUE",
-                   help="solver config override (repeatable)")
-    p.add_argument("--param", action="append", type=parse_assignment, default=[], metavar="NAME=VALUE",
-                   help="problem parameter (repeatable)")
+    add_config_options(p)
+    add_param_option(p)
     p.add_argument("--seed", type=int, default=0, help="seed of training, loss points and directions")
     p.add_argument("--dtype", default=None, choices=["float32", "float64"], help="training dtype")
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--overwrite", action="store_true", help="replace the files of an existing --out")
-    p.add_argument("--threads", type=positive_int, default=None, metavar="N",
-                   help="CPU threads (default: 1 for small networks, else the idle cores)")
+    add_threads_option(p)
     p.add_argument("-q", "--quiet", action="store_true", help="no progress")
     p.set_defaults(run=cmd_landscape)
     return p
@@ -65,7 +71,8 @@ def _check_args(args: argparse.Namespace) -> None:
         raise ValueError("give a PROBLEM to train, or --result FILE to load a trained model")
     if args.result is not None:
         clash = [flag for flag, used in (("--steps", args.steps is not None), ("--every", args.every),
-                                          ("--hard", args.hard), ("--set", args.set), ("--param", args.param))
+                                          ("--hard", args.hard), ("--set", args.set), ("--config", args.config),
+                                          ("--param", args.param))
                  if used]
         if clash:
             raise ValueError(f"{', '.join(clash)} configure training and cannot be used with --result")
@@ -77,54 +84,40 @@ def _check_args(args: argparse.Namespace) -> None:
 
 
 def _train(args, problem, loss, callback):
-    """Train a model for ``loss``; returns (model, dict of training facts)."""
-    from pinnkit.api import get_solver, resolve_device, solve
-    from pinnkit.driver import run
-    from pinnkit.landscape.train import LossMinimizer, LossMinimizerConfig
-    from pinnkit.nn import build_network
-    from pinnkit.result import reference_errors
-    from pinnkit.solvers.base import DTYPES
+    """Train a model for ``loss``; returns (model, dict of training facts).
 
+    The soft-constraint galerkin loss is what the named solver minimises: :func:`pinnkit.solve`.
+    The Ritz energy and the hard-factor losses: Adam on the loss itself (:class:`LossMinimizer`)
+    with the solver configuration's network, ``lr`` and ``adam_steps``, run by the same
+    :func:`pinnkit.api.run_solver` (threads, driver, errors).
+    """
     callbacks = [callback] if callback is not None else []
     progress = False if args.quiet else None
+    overrides = config_overrides(args)
     if args.loss == "galerkin" and not args.hard:
-        result = solve(problem, solver=args.solver, config=dict(args.set) or None, dtype=args.dtype, seed=args.seed,
+        result = solve(problem, solver=args.solver, config=overrides, dtype=args.dtype, seed=args.seed,
                        steps=args.steps, progress=progress, callbacks=callbacks, threads=args.threads)
-        return result.model, dict(trained_by=args.solver, status=result.status.name, steps=result.steps,
-                                  wall_time_s=result.wall_time_s, errors=result.errors)
-    solver_cls = get_solver(args.solver)
-    cfg = solver_cls.default_config(problem.name, dict(args.set) or None)
-    missing = [k for k in ("width", "depth", "activation", "lr", "adam_steps") if not hasattr(cfg, k)]
-    if missing:
-        raise ValueError(f"solver {args.solver!r} has no network settings {missing} to train the {args.loss} loss with")
-    device = resolve_device(None)
-    dtype = DTYPES[args.dtype] if args.dtype else torch.float32
-    network = build_network(problem, width=cfg.width, depth=cfg.depth, activation=cfg.activation,
-                            generator=torch.Generator().manual_seed(args.seed), dtype=dtype, device=device)
-    minimizer = LossMinimizer(problem, loss, network, LossMinimizerConfig(
-        steps=cfg.adam_steps if args.steps is None else args.steps, lr=cfg.lr))
-    if callback is not None:
-        callback.record(0, network)
-    n_threads, why = choose_threads(args.threads, device, minimizer.work_per_step)
-    with torch_threads(n_threads):
-        outcome = run(minimizer, progress=progress, callbacks=callbacks, threads_note=f"{n_threads} thread(s), {why}")
-        errors = reference_errors(problem, minimizer.predict, device, dtype)
-    return network, dict(trained_by=f"adam on the {args.loss} loss ({args.solver} network)",
-                         status=outcome.status.name, steps=outcome.steps, wall_time_s=outcome.wall_time_s,
-                         errors=errors)
+        trained_by = args.solver
+    else:
+        cfg = get_solver(args.solver).default_config(problem.name, overrides)
+        missing = [k for k in ("width", "depth", "activation", "lr", "adam_steps") if not hasattr(cfg, k)]
+        if missing:
+            raise ValueError(f"solver {args.solver!r} has no network settings {missing} to train the {args.loss} "
+                             "loss with")
+        network = build_network(problem, width=cfg.width, depth=cfg.depth, activation=cfg.activation,
+                                generator=torch.Generator().manual_seed(args.seed), dtype=resolve_dtype(args.dtype),
+                                device=resolve_device(None))
+        minimizer = LossMinimizer(problem, loss, network, LossMinimizerConfig(
+            steps=cfg.adam_steps if args.steps is None else args.steps, lr=cfg.lr))
+        if callback is not None:
+            callback.record(0, network)
+        result = run_solver(minimizer, seed=args.seed, progress=progress, callbacks=callbacks, threads=args.threads)
+        trained_by = f"adam on the {args.loss} loss ({args.solver} network)"
+    return result.model, dict(trained_by=trained_by, status=result.status.name, steps=result.steps,
+                              wall_time_s=result.wall_time_s, errors=result.errors, threads=result.threads)
 
 
 def cmd_landscape(args: argparse.Namespace) -> int:
-    from pinnkit._io import write_json
-    from pinnkit.landscape.callback import RoughnessCallback
-    from pinnkit.landscape.directions import random_directions
-    from pinnkit.landscape.losses import make_loss
-    from pinnkit.landscape.plot import plot_curve, plot_profiles, plot_surface
-    from pinnkit.landscape.profiles import surface_2d
-    from pinnkit.landscape.roughness import roughness
-    from pinnkit.registry import get_problem
-    from pinnkit.result import load_result
-
     _check_args(args)
     out = Path(args.out)
     options = dict(directions=args.directions, span=args.span, points=args.points, seed=args.seed,
