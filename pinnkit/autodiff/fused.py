@@ -21,9 +21,9 @@ than the caches hold), so the cost is set by the number of passes over memory. H
   the first layer's derivative rows are then ``(D, 1, w)``, with no matmul; a narrow input layer
   is a few multiply-adds instead of a matmul of that slow shape; an output width of 1 is folded
   into the last tanh's backward (no outer product formed). The elementwise passes of each layer
-  run as C loops (:mod:`.native`, one pass per layer and chunk) where they can be built, else as
-  the torch kernels below (the same equations, held to 1e-13 agreement). On other devices the layers go
-  through :class:`TanhJet` (``y = tanh(z + b)`` with its derivative rows as one autograd node
+  are the torch kernels below (hand-written C loops for them were measured end to end and removed:
+  no faster per PINN step than these passes or ``torch.compile``, ``docs/native_loops.md``). On
+  other devices the layers go through :class:`TanhJet` (``y = tanh(z + b)`` with its derivative rows as one autograd node
   with a hand-written backward) and ordinary matmuls.
 
 With ``s = tanh(z)``, ``d1 = 1 - s^2`` (so ``f'' = -2 s d1``, ``f''' = -2 d1 (1 - 3 s^2)``):
@@ -42,7 +42,6 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from pinnkit.autodiff import native
 from pinnkit.autodiff.taylor import JetLayout, TaylorJet, diagonal_run, pair_products
 
 CHUNK_BYTES = 1 << 20  # CPU only: the stacked jet of a chunk; 1 MB measured best of 64 kB-2 MB
@@ -220,15 +219,6 @@ def _jet_forward(out, v, dz, qz, bias, d, pairs, d1, k):
     return out
 
 
-def _layer_forward(loops, out, v, dz, qz, bias, d, pairs, d1, k):
-    """:func:`_jet_forward`, or with the C ``loops`` (:mod:`.native`): the sigmoid in torch, the rest in one pass."""
-    if loops is None:
-        return _jet_forward(out, v, dz, qz, bias, d, pairs, d1, k)
-    _sigmoid2_into(out[0], v, bias)  # the C loop turns it into tanh
-    loops.forward(out, dz, qz, pairs, d1)
-    return out
-
-
 def _jet_backward(gz, gout, out, zrows, dz, qz, d, pairs, run, sc, tmp, k, wout=None):
     """gz (K, c, w) <- gradient of the pre-activation jet.
 
@@ -304,7 +294,6 @@ class TanhMLPJet(torch.autograd.Function):
         kk = 1 + d + q
         run = diagonal_run(pairs) if pairs else None
         k = _Consts(x)
-        loops = native.jet_kernels(x.dtype)
         bias2 = [None if b is None else 2 * b for b in biases[:-1]]
         wts = [w.t() for w in weights]
         w0 = weights[0]
@@ -344,7 +333,7 @@ class TanhMLPJet(torch.autograd.Function):
                     qz = zrows[d:]
                 if qz is None and q:
                     zrows = None  # no stacked second rows to pair with the gradient
-            _layer_forward(loops, out, v, dz, qz, bias2[0], d, pairs, d1buf[: c * width].view(c, width), k)
+            _jet_forward(out, v, dz, qz, bias2[0], d, pairs, d1buf[: c * width].view(c, width), k)
             layers.append((out, zrows, dz, qz))
             h = out
             for li in range(1, nl - 1):
@@ -355,8 +344,8 @@ class TanhMLPJet(torch.autograd.Function):
                 out, z = block[:kk], block[kk - 1 :]
                 torch.mm(h.view(kk * c, -1), wts[li], out=z.view(kk * c, width))
                 qz = z[1 + d :] if q else None
-                _layer_forward(loops, out, z[0], z[1 : 1 + d], qz, bias2[li], d, pairs,
-                               d1buf[: c * width].view(c, width), k)
+                _jet_forward(out, z[0], z[1 : 1 + d], qz, bias2[li], d, pairs,
+                             d1buf[: c * width].view(c, width), k)
                 layers.append((out, z[1:], z[1 : 1 + d], qz))
                 h = out
             yc = torch.mm(h.view(kk * c, -1), wts[-1])
@@ -378,7 +367,6 @@ class TanhMLPJet(torch.autograd.Function):
         q = len(pairs)
         kk = 1 + d + q
         k = _Consts(x)
-        loops = native.jet_kernels(x.dtype)
         gws = [torch.zeros_like(w) for w in weights]
         gw0t = gws[0].t()  # (din, w) view
         gbs = [x.new_zeros(w.shape[0]) if hb else None for w, hb in zip(weights, ctx.has_bias)]
@@ -392,7 +380,6 @@ class TanhMLPJet(torch.autograd.Function):
         size = kk * chunk * wmax
         gbuf_a, gbuf_b, tbuf = x.new_empty(size), x.new_empty(size), x.new_empty(size)
         scratch = [x.new_empty(chunk * wmax) for _ in range(3)]
-        loop_scratch = x.new_empty(3 * wmax)
         m = weights[-1].shape[0]
         wout = weights[-1][0] if m == 1 else None
         starts = list(range(0, n, chunk))
@@ -420,10 +407,7 @@ class TanhMLPJet(torch.autograd.Function):
                 sc = [t[: c * wl].view(c, wl) for t in scratch]
                 tmp = tbuf[: (kk - 1) * c * wl].view(kk - 1, c, wl)
                 wo = wout if li == nl - 2 else None
-                if loops is None:
-                    _jet_backward(gz, gh, out, zrows, dz, qz, d, pairs, run, sc, tmp, k, wo)
-                else:
-                    loops.backward(gz, gh, wo, out[0], dz, qz, pairs, loop_scratch)
+                _jet_backward(gz, gh, out, zrows, dz, qz, d, pairs, run, sc, tmp, k, wo)
                 if gbs[li] is not None:
                     gbs[li].add_(gz[0].sum(0))
                 if li > 0:
