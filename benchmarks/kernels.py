@@ -13,8 +13,7 @@ allen_cahn1d with 64 x 3 tanh, allen_cahn2d with 128 x 4 tanh) and N points it t
 
 for the methods ``nested`` (batched nested autograd, the baseline for deriv and loss+bwd),
 ``func`` (torch.func jvp/vmap; for ``jac`` vmap(jacrev), the baseline), ``forward`` (the
-one-pass Taylor jet; on the CPU with its C elementwise loops, :mod:`pinnkit.autodiff.native`),
-``forward-torch`` (the same jet with the C loops off: the torch passes) and, with ``--compile``, ``forward+compile`` (torch.compile of the loss,
+one-pass Taylor jet) and, with ``--compile``, ``forward+compile`` (torch.compile of the loss,
 at the largest N in the compile dtypes only, since each compilation takes 20-60 s).
 Times are medians over ``--reps`` runs after a warm-up, the methods interleaved run by run
 (so a change in machine load hits all methods alike). ``peak MB``: CUDA's peak allocation,
@@ -28,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import statistics
 import subprocess
@@ -44,12 +42,11 @@ from pinnkit.nn import build_network
 from _meta import print_table, write_json
 
 CASES = {"heat1d": (64, 3), "burgers1d": (64, 3), "allen_cahn1d": (64, 3), "allen_cahn2d": (128, 4)}
-TASK_METHODS = {"deriv": ("nested", "func", "forward", "forward-torch"),
-                "loss+bwd": ("nested", "func", "forward", "forward-torch"),
+TASK_METHODS = {"deriv": ("nested", "func", "forward"),
+                "loss+bwd": ("nested", "func", "forward"),
                 "jac": ("func", "forward")}
 BASELINE = {"deriv": "nested", "loss+bwd": "nested", "jac": "func"}
-KERNEL_METHOD = {"nested": "autograd", "func": "func", "forward": "forward", "forward-torch": "forward",
-                 "forward+compile": "forward"}
+KERNEL_METHOD = {"nested": "autograd", "func": "func", "forward": "forward", "forward+compile": "forward"}
 
 
 def setup(case: str, n: int, dtype: torch.dtype, device: str):
@@ -71,20 +68,6 @@ def task_fn(task: str, method: str, problem, net, points):
                                    chunk_size=4096 if kernel == "func" else None)
         return problem.pde.residual(jet).pow(2).mean()
 
-    if method == "forward-torch":  # the same jet with the C loops off (pinnkit.autodiff.native)
-        inner = task_fn(task, "forward", problem, net, points)
-
-        def without_c_loops():
-            old = os.environ.get("PINNKIT_NATIVE")
-            os.environ["PINNKIT_NATIVE"] = "0"
-            try:
-                return inner()
-            finally:
-                if old is None:
-                    del os.environ["PINNKIT_NATIVE"]
-                else:
-                    os.environ["PINNKIT_NATIVE"] = old
-        return without_c_loops
     if task == "deriv":
         def run():
             jet = autodiff.derivatives(net, points, problem.coords, problem.fields, keys, method=kernel)
@@ -203,8 +186,6 @@ def main() -> None:
                     continue
                 if args.methods:
                     methods = tuple(m for m in methods if m in args.methods.split(","))
-                if args.device != "cpu":  # the C loops are CPU-only: forward-torch would repeat forward
-                    methods = tuple(m for m in methods if m != "forward-torch")
                 sizes = args.jac_sizes if task == "jac" else args.sizes
                 for n in map(int, sizes.split(",")):
                     compiled = (args.compile and task == "loss+bwd" and dtype_name in args.compile_dtypes.split(",")

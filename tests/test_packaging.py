@@ -1,4 +1,4 @@
-"""`pip install .` must ship the catalogue as pinnkit.problems (and no bare `problems` package)."""
+"""`pip install .` must ship the catalogue as pinnkit.problems with its presets (and no bare `problems` package)."""
 import subprocess
 import sys
 import zipfile
@@ -20,7 +20,7 @@ def test_wheel_carries_the_catalogue(tmp_path):
         assert f"pinnkit/problems/{module}.py" in names
     sources = {str(p.relative_to(ROOT)) for p in (ROOT / "pinnkit").rglob("*.py")}
     missing = sorted(sources - set(names))
-    assert "pinnkit/autodiff/native/jet_tanh.c" in names  # the C loops, built at first use
     assert not missing, f"modules left out of the wheel (add their package to pyproject.toml): {missing}"
     assert not [n for n in names if n.startswith("problems/") or n.startswith("tests/")]
     assert any(n.endswith("entry_points.txt") for n in names)
+    assert {"pinnkit/problems/presets/pinn.toml", "pinnkit/problems/presets/teng.toml"} <= set(names)  # presets are data

@@ -8,8 +8,8 @@ divergences and parameter Jacobians. Requests are named by derivative keys (see
 * :mod:`.forward` (with :mod:`.taylor`, :mod:`.fast_jacobian`): one Taylor-jet pass through the
   networks pinnkit builds, up to second order, and per-point parameter Jacobians from one
   backward pass (the default wherever it applies; tanh MLPs go through the fused steps of
-  :mod:`.fused`, with C elementwise loops from :mod:`.native` on the CPU: 1.57-2.08x faster
-  than nested autograd for loss + backward in ``benchmarks/kernels.py``, 1 thread);
+  :mod:`.fused`; 1.4x faster per burgers1d PINN step than nested autograd,
+  ``benchmarks/native_loops.py``, 1 thread);
 * :mod:`.nested`: batched nested autograd, any callable, any order (the fallback for modules
   the forward path does not know);
 * :mod:`.generic`: torch.func (jvp / vmap, vmap(jacrev)), any callable: the oracle.
