@@ -15,9 +15,11 @@ from typing import Iterator
 
 import torch
 
-# Work per step (parameters x points) below which one thread is the default. Measured by
-# benchmarks/threads.py: every catalogue default PINN and TENG configuration lies below it.
-MIN_WORK_PER_THREAD = 2e8
+# Work per step (Solver.work_per_step: multiply-adds of the step's largest operation) a thread
+# must have to pay for itself; below twice this, one thread. benchmarks/threads.py (docs/threads.md):
+# beside one busy process a second thread made the PINN presets and TENG heat1d 3.5-4.3x slower
+# (work <= 6e7), TENG burgers2d (1e10) 1.4x slower; on an idle machine burgers2d ran 1.65x faster.
+MIN_WORK_PER_THREAD = 1e9
 
 
 def usable_cores() -> int:
@@ -42,8 +44,8 @@ def choose_threads(requested: int | None = None, device: torch.device | str = "c
     """The thread count for a run and the reason, e.g. ``(1, "default for small networks")``.
 
     ``requested`` (a positive int) wins. On a GPU the CPU only launches kernels: one thread.
-    On the CPU: one thread when ``work_per_step`` (parameters x points) is below
-    :data:`MIN_WORK_PER_THREAD` or unknown, else the idle cores (:func:`idle_cores`), at most
+    On the CPU: one thread when ``work_per_step`` is below twice :data:`MIN_WORK_PER_THREAD`
+    or unknown, else the idle cores (:func:`idle_cores`), at most
     one thread per ``MIN_WORK_PER_THREAD`` of work.
     """
     if requested is not None:

@@ -113,8 +113,8 @@ class Solver(ABC):
 
     @property
     def work_per_step(self) -> float | None:
-        """A rough size of one step, parameters x points (chooses the default thread count;
-        ``None``: unknown, one thread)."""
+        """A rough count of the multiply-adds of one step's largest operation (chooses the default
+        thread count, :func:`pinnkit.threads.choose_threads`; ``None``: unknown, one thread)."""
         return None
 
     @property

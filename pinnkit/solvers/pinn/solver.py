@@ -56,6 +56,7 @@ class PINN(Solver):
 
     @property
     def work_per_step(self) -> float:
+        """Parameters x points: the multiply-adds of one forward pass over the collocation points."""
         return sum(p.numel() for p in self.network.parameters()) * sum(len(v) for v in self.points.values())
 
     @property

@@ -91,7 +91,9 @@ class TENG(Solver):
 
     @property
     def work_per_step(self) -> float:
-        return self.n_params * self.points.shape[0]
+        """Points x columns^2: forming the normal equations of one least-squares update."""
+        columns = min(self.config.subset or self.n_params, self.n_params)
+        return float(self.points.shape[0]) * columns**2
 
     @property
     def model(self) -> torch.nn.Module:
