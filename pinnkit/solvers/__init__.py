@@ -23,7 +23,6 @@ def list_solvers() -> list[str]:
 
 def get_solver(name: str) -> type[Solver]:
     """The solver class registered as ``name`` (unknown names list the valid ones)."""
-    solvers = SOLVERS
-    if name not in solvers:
-        raise ValueError(f"unknown solver {name!r}.{suggest(name, solvers)} Available: {', '.join(sorted(solvers))}")
-    return solvers[name]
+    if name not in SOLVERS:
+        raise ValueError(f"unknown solver {name!r}.{suggest(name, SOLVERS)} Available: {', '.join(sorted(SOLVERS))}")
+    return SOLVERS[name]

@@ -1,8 +1,7 @@
-"""TENG configuration: one frozen dataclass, with per-problem tuned defaults."""
+"""TENG configuration: one frozen dataclass (tuned values per problem: problems/presets/teng.toml)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-
 
 from pinnkit._validate import check_choice
 from pinnkit.solvers.teng.integrators import INTEGRATORS
