@@ -18,7 +18,7 @@ from pinnkit.result import Result, reference_errors
 from pinnkit.problems.presets import read_config_file
 from pinnkit.solvers import get_solver
 from pinnkit.solvers.base import DTYPES, Solver
-from pinnkit.threads import choose_threads, torch_threads
+from pinnkit.threads import choose_threads, count_threads, torch_threads
 
 
 def resolve_config(solver_cls: type[Solver], problem: Problem, config: Any) -> Any:
@@ -87,7 +87,7 @@ def run_solver(instance: Solver, seed: int = 0, steps: int | None = None, time_b
     with torch_threads(n_threads):
         outcome = run(instance, steps=steps, time_budget_s=time_budget_s, progress=progress, callbacks=callbacks,
                       checkpoint_dir=checkpoint_dir, checkpoint_every=checkpoint_every, resume=resume,
-                      threads_note=f"{n_threads} thread{'s' * (n_threads > 1)} ({why})")
+                      threads_note=f"{count_threads(n_threads)} ({why})")
         final_dtype = next(instance.model.parameters()).dtype
         until = instance.time_reached
         if until is not None and problem.domain.time is not None and until >= problem.domain.highs[-1] - 1e-12:

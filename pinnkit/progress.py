@@ -10,6 +10,8 @@ import math
 import sys
 import time
 
+POSTFIX_EVERY_S = 0.5  # how often the bar's metrics are reformatted
+
 
 class Progress:
     """Progress of a run: a tqdm bar on a terminal, else a line every ``every_s`` seconds.
@@ -40,7 +42,9 @@ class Progress:
         """Record that ``step`` (0-based) finished with metrics ``info``."""
         info = info or {}
         if self.bar is not None:
-            if "loss" in info:
+            now = time.perf_counter()
+            if "loss" in info and now - self.last_line >= POSTFIX_EVERY_S:  # not a string per step
+                self.last_line = now
                 self.bar.set_postfix_str(_metrics(info, short=True), refresh=False)
             self.bar.update(1)
         elif self.lines:

@@ -61,6 +61,11 @@ def choose_threads(requested: int | None = None, device: torch.device | str = "c
     return threads, f"{free} of {usable_cores()} cores idle"
 
 
+def count_threads(n: int) -> str:
+    """``"1 thread"``, ``"2 threads"``."""
+    return f"{n} thread{'s' * (n != 1)}"
+
+
 @contextmanager
 def torch_threads(n: int) -> Iterator[int]:
     """Run the block with ``n`` intra-op threads, then restore the previous count."""

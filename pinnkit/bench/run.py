@@ -32,7 +32,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from pinnkit._io import atomic_write, write_json
+from pinnkit._io import write_bytes, write_json
 from pinnkit.api import solve
 from pinnkit.bench.sample_groups import sample_problem_name
 from pinnkit.bench.sample_problem import sample_problem
@@ -42,7 +42,7 @@ from pinnkit.data.metrics import METRIC_KEYS, pdebench_metrics
 from pinnkit.data.reader import open_pdebench
 from pinnkit.solvers import get_solver
 from pinnkit.solvers.base import build_config
-from pinnkit.threads import idle_cores
+from pinnkit.threads import count_threads, idle_cores
 
 __all__ = ["run_bench", "parse_samples", "PROTOCOLS"]
 
@@ -178,7 +178,7 @@ def run_bench(file: str | Path, out: str | Path, solver: str = "pinn", samples: 
     workers = workers or min(len(tasks), max(1, idle_cores() // threads)) or 1
     if log is not None and tasks:
         log(f"{file.name}: {len(tasks)} samples to solve ({len(done)} done before), {workers} worker"
-            f"{'s' * (workers > 1)} x {threads} thread{'s' * (threads > 1)}")
+            f"{'s' * (workers > 1)} x {count_threads(threads)}")
 
     def finished(record: dict[str, Any]) -> None:
         done[record["sample"]] = record
@@ -201,6 +201,5 @@ def run_bench(file: str | Path, out: str | Path, solver: str = "pinn", samples: 
                    mean_wall_time_s=float(np.mean([r["wall_time_s"] for r in records])),
                    recomputed=[t["index"] for t in tasks])
     write_json(out / "metrics.json", summary)
-    text = _markdown(summary)
-    atomic_write(out / "metrics.md", lambda handle: handle.write(text.encode()))
+    write_bytes(out / "metrics.md", _markdown(summary).encode())
     return summary

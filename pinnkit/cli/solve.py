@@ -19,6 +19,7 @@ from pinnkit.api import solve
 from pinnkit.cli.args import add_config_options, add_param_option, add_threads_option, config_overrides
 from pinnkit.driver import CHECKPOINT_NAME
 from pinnkit.result import Status
+from pinnkit.threads import count_threads
 
 
 def _resume_folder(path: str) -> Path:
@@ -72,7 +73,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
         else "no reference" if not err else "no solution yet"
     if err and "until_t" in err:
         rel += f" (up to t = {err['until_t']:g}, the time reached)"
-    threads = f", {result.threads} thread{'s' * (result.threads > 1)}" if result.device == "cpu" else ""
+    threads = f", {count_threads(result.threads)}" if result.device == "cpu" else ""
     print(f"{result.problem.name} / {result.solver}: {result.status.name} ({result.message}); {rel}; "
           f"{result.steps} steps in {result.wall_time_s:.1f} s{threads} -> {out}")
     if result.status is Status.INTERRUPTED:
