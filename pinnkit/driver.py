@@ -130,6 +130,11 @@ def run(solver: Solver, steps: int | None = None, time_budget_s: float | None = 
             message += (f"; checkpoint written to {checkpoint_dir} (continue with the same arguments and "
                         "resume=True, or the command line's --resume)")
     finally:
+        if status is not Status.NONFINITE:
+            solver.finish()
+        notes = solver.notes()
+        if notes:
+            message = "; ".join([message, *notes])
         bar.close(message)
     wall = elapsed_before + time.perf_counter() - start
     if checkpoint_dir is not None and status is not Status.INTERRUPTED:

@@ -6,6 +6,8 @@ A solver says *how*: the shared driver (:mod:`pinnkit.driver`) owns the loop and
 * ``step(k)``         one iteration; returns metrics, at least ``"loss"``;
 * ``terminate()``     a reason to stop early (converged, line search failed ...) or ``None``;
 * ``predict(points)`` the current solution at points ``(N, d)`` -> ``(N, n_fields)``;
+* ``finish()`` / ``notes()`` (optional) bring the model up to date at the end; warnings for the
+  run's message;
 * ``state_dict()`` / ``load_state_dict()``  everything needed to resume (checkpoints).
 
 Solvers are configured by a frozen dataclass (``Config``); unknown keys are errors by name.
@@ -121,6 +123,13 @@ class Solver(ABC):
     def time_reached(self) -> float | None:
         """For time steppers: the time up to which a solution exists (``None``: the whole domain)."""
         return None
+
+    def finish(self) -> None:
+        """Bring the model up to date after the last step (the driver calls it once, at the end)."""
+
+    def notes(self) -> list[str]:
+        """Warnings the run's message must carry (e.g. an inner solve that missed its tolerance)."""
+        return []
 
     def predict(self, points: torch.Tensor) -> torch.Tensor:
         """The solution at ``points`` (N, d): ``(N, n_fields)``."""

@@ -1,0 +1,221 @@
+"""PI-HC and PI-HC-MoE: the PDE imposed as a hard constraint through a differentiable least-squares
+layer, with one global expert (``"hc"``) or a mixture of experts over sub-domains (``"hcmoe"``).
+
+Every step: (1) the basis network's derivative matrices at the constraint points (one forward
+jet, :mod:`.system`); (2) w* per expert from the constraint layer (:mod:`.layer`, batched over
+the experts); (3) the stitched solution's residual loss at fresh points; (4) Adam on the basis
+network, the gradient flowing through w* by the implicit function theorem.
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import torch
+
+from pinnkit.autodiff.keys import parse_keys
+from pinnkit.problem import Problem
+from pinnkit.solvers.base import DTYPES, Solver
+from pinnkit.solvers.hc.config import HCConfig
+from pinnkit.solvers.hc.experts import ExpertSplit, parse_experts
+from pinnkit.solvers.hc.layer import ConstraintProblem, SolveReport, solve_constraints
+from pinnkit.solvers.hc.model import StitchedModel, basis_network
+from pinnkit.solvers.hc.system import Block, basis_matrices, block_residual, boundary_block, initial_block, pde_block
+
+__all__ = ["HC", "HCMoE"]
+
+
+class HC(Solver):
+    """Physics-informed hard constraints with one global expert (Chalapathi et al., ICLR 2024)."""
+
+    name = "hc"
+    Config = HCConfig
+    mixture = False
+
+    @classmethod
+    def check(cls, problem: Problem) -> None:
+        order = parse_keys(problem.pde.requires, problem.coords, problem.fields).max_order
+        if order > 2:
+            raise ValueError(f"hard-constraint solvers assemble derivatives up to second order from one forward jet; "
+                             f"problem {problem.name!r} needs order {order}. Use solver='pinn'")
+
+    def __init__(self, problem: Problem, config: HCConfig, device, dtype, generator) -> None:
+        super().__init__(problem, config, device, dtype, generator)
+        c = config
+        counts = parse_experts(c.experts, problem.coords)
+        if not self.mixture and any(n > 1 for n in counts):
+            raise ValueError(f"solver 'hc' has one global expert; experts={c.experts!r} needs solver='hcmoe'")
+        self.split = ExpertSplit(problem.domain, counts)
+        n_coeff = len(problem.fields) * c.n_basis
+        basis = basis_network(problem, n_coeff, c.width, c.depth, c.activation, c.periodic_harmonics,
+                              c.fourier_features, c.fourier_sigma, generator, dtype, device)
+        self.network = StitchedModel(basis, self.split, problem.fields, c.n_basis)
+        self.solve_dtype = DTYPES[c.solve_dtype]
+        self.adam = torch.optim.Adam(basis.parameters(), lr=c.lr)
+        dom = problem.domain
+        self.scale = dom.highs[-1] - dom.lows[-1] if c.time_scale and dom.time is not None else 1.0
+        self.report = SolveReport()
+        self.lm_iterations = 0
+        self.unconverged_steps: list[int] = []
+        self._stale = True
+        self.constraints = ConstraintProblem(self._constraint_blocks(), c.n_basis, c.ridge, linear=False,
+                                             max_steps=c.lm_max_steps, rtol=c.lm_rtol, atol=c.lm_atol,
+                                             damping=c.lm_damping, ift=c.ift)
+        self.constraints.linear = self._is_linear()
+
+    # ------------------------------------------------------------------ interface
+    @property
+    def planned_steps(self) -> int:
+        return self.config.steps
+
+    @property
+    def model(self) -> torch.nn.Module:
+        return self.network
+
+    @property
+    def work_per_step(self) -> float:
+        """Basis parameters x points, plus the experts' normal equations (rows x coefficients^2)."""
+        c = self.config
+        params = sum(p.numel() for p in self.network.parameters())
+        points = c.n_constraint + c.n_residual + c.n_constraint_initial + c.n_constraint_boundary
+        coeff = self.network.coefficients.shape[1]
+        return params * points * coeff / 8 + c.n_constraint * len(self.problem.pde.equations) * coeff**2
+
+    def step(self, k: int) -> dict[str, float]:
+        c = self.config
+        if c.resample_constraints and k > 0 and k % c.resample_constraints == 0:
+            self.constraints.blocks = self._constraint_blocks()
+        w = self._solve(differentiable=True)
+        blocks = self._outer_blocks()
+        mats = basis_matrices(self.network.basis, blocks, self.problem.coords, w.shape[1], self.dtype)
+        terms: dict[str, torch.Tensor] = {}
+        for block, m in zip(blocks, mats):
+            per_point = w[self.split.assign(block.points[0])].unsqueeze(0)
+            rows = block_residual(block, m, per_point, c.n_basis)
+            kind = block.name.split(":")[0].rstrip("0123456789")
+            terms[kind] = terms.get(kind, 0.0) + (rows**2).mean()
+        weights = {"residual": c.w_residual, "initial": c.w_initial, "boundary": c.w_boundary}
+        loss = sum(weights[name] * value for name, value in terms.items())
+        self.adam.zero_grad(set_to_none=True)
+        loss.backward()
+        if c.clip_norm > 0:
+            torch.nn.utils.clip_grad_norm_(self.network.basis.parameters(), c.clip_norm)
+        self.adam.step()
+        self._stale = True
+        if self.report.unconverged:
+            self.unconverged_steps.append(k)
+        return {"loss": float(loss), **{f"loss_{n}": float(v) for n, v in terms.items()},
+                "lm_iterations": float(self.report.iterations),
+                "constraint_objective": max(self.report.objective)}
+
+    def finish(self) -> None:
+        """Solve the constraints for the final basis, so the model's coefficients match it."""
+        if self._stale:
+            with torch.no_grad():
+                self._solve(differentiable=False)
+
+    def predict(self, points: torch.Tensor) -> torch.Tensor:
+        self.finish()
+        return self.network(points.to(self.device, self.dtype))
+
+    def notes(self) -> list[str]:
+        if not self.unconverged_steps:
+            return []
+        steps = self.unconverged_steps
+        return [f"Levenberg-Marquardt reached lm_max_steps={self.config.lm_max_steps} before its tolerance in "
+                f"{len(steps)} of the steps (first {steps[0]}, last {steps[-1]}); the constraints hold only "
+                "approximately there"]
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"model": self.network.state_dict(), "adam": self.adam.state_dict(),
+                "constraint_points": [b.points for b in self.constraints.blocks],
+                "unconverged_steps": list(self.unconverged_steps)}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        self.network.load_state_dict(state["model"])
+        self.adam.load_state_dict(state["adam"])
+        points = [p.to(self.device) for p in state["constraint_points"]]
+        self.constraints.blocks = self._constraint_blocks(points)
+        self.unconverged_steps = list(state.get("unconverged_steps", []))
+        self._stale = True
+
+    # ------------------------------------------------------------------ constraint layer
+    def _solve(self, differentiable: bool) -> torch.Tensor:
+        """w* for the current basis (warm-started from the last one); updates the model's buffer."""
+        blocks = self.constraints.blocks
+        mats = basis_matrices(self.network.basis, blocks, self.problem.coords, self.network.coefficients.shape[1],
+                              self.dtype)
+        if not differentiable:
+            mats = [{s: m.detach() for s, m in d.items()} for d in mats]
+        w = solve_constraints(self.constraints, mats, self.network.coefficients.to(self.solve_dtype),
+                              self.solve_dtype, self.report)
+        self.network.coefficients.copy_(w.detach())
+        self.lm_iterations += self.report.iterations
+        self._stale = False
+        return w
+
+    def _is_linear(self) -> bool:
+        if self.config.linear != "auto":
+            return self.config.linear == "yes"
+        with torch.no_grad():
+            mats = basis_matrices(self.network.basis, self.constraints.blocks, self.problem.coords,
+                                  self.network.coefficients.shape[1], self.dtype)
+            mats = [{s: m.to(self.solve_dtype) for s, m in d.items()} for d in mats]
+            return self.constraints.is_affine(mats, torch.Generator().manual_seed(0))
+
+    # ------------------------------------------------------------------ points
+    def _kw(self, dtype=None) -> dict:
+        return dict(method=self.config.sampling, generator=self.generator, device=self.device,
+                    dtype=dtype or self.solve_dtype)
+
+    def _constraint_blocks(self, saved: list[torch.Tensor] | None = None) -> list[Block]:
+        """Constraint points per expert ``(E, M, d)`` (or ``saved`` ones) and their blocks."""
+        c, problem, split = self.config, self.problem, self.split
+        e, boxes, kw = split.n_experts, split.boxes, self._kw()
+        saved = list(saved) if saved is not None else None
+
+        def take(make):
+            return saved.pop(0).to(self.solve_dtype) if saved is not None else make()
+
+        ones = lambda pts, touching: torch.tensor([[1.0 if k in touching else 0.0] * pts.shape[1]  # noqa: E731
+                                                   for k in range(e)], dtype=pts.dtype, device=pts.device)
+        m = max(1, c.n_constraint // e)
+        pts = take(lambda: torch.stack([b.sample_interior(m, **kw) for b in boxes]))
+        blocks = [pde_block(problem, pts, ones(pts, range(e)), c.c_residual, self.scale)]
+        if problem.initial_condition is not None:
+            touching = [k for k in range(e) if split.touches_initial(k)]
+            mi = max(1, c.n_constraint_initial // len(touching))
+            pts = take(lambda: torch.stack([b.sample_initial(mi, **kw) for b in boxes]))
+            blocks.append(initial_block(problem, pts, ones(pts, touching), c.c_initial))
+        for i, bc in enumerate(problem.boundary_conditions):
+            faces = bc.where or problem.domain.faces
+            for face in faces:
+                touching = [k for k in range(e) if face in split.boundary_faces(k, (face,))]
+                mb = max(1, c.n_constraint_boundary // len(faces) // max(1, len(touching)))
+                pts = take(lambda: torch.stack([b.sample_boundary(mb, where=face, **kw) for b in boxes]))
+                blocks.append(boundary_block(problem, i, face, pts, ones(pts, touching), c.c_boundary))
+        return blocks
+
+    def _outer_blocks(self) -> list[Block]:
+        """Fresh points over the whole domain for the loss of the stitched solution (one 'expert')."""
+        c, problem, dom = self.config, self.problem, self.problem.domain
+        kw = self._kw(self.solve_dtype)
+
+        def one(pts):
+            return pts.unsqueeze(0), torch.ones(1, len(pts), dtype=pts.dtype, device=pts.device)
+
+        blocks = [pde_block(problem, *one(dom.sample_interior(c.n_residual, **kw)), 1.0, self.scale)]
+        if problem.initial_condition is not None and c.n_initial > 0:
+            blocks.append(initial_block(problem, *one(dom.sample_initial(c.n_initial, **kw)), 1.0))
+        for i, bc in enumerate(problem.boundary_conditions):
+            for face in bc.where or dom.faces:
+                pts = dom.sample_boundary(max(1, c.n_boundary // len(bc.where or dom.faces)), where=face, **kw)
+                blocks.append(boundary_block(problem, i, face, *one(pts), 1.0))
+        return blocks
+
+
+class HCMoE(HC):
+    """PI-HC-MoE: K experts on a tensor-product split of the domain, each with its own constraint
+    problem, solved together as one batched least-squares / Levenberg-Marquardt solve."""
+
+    name = "hcmoe"
+    mixture = True
