@@ -16,7 +16,8 @@ class HCConfig:
     (Chalapathi, Du & Krishnapriyan, ICLR 2024, arXiv 2402.13412).
 
     Basis network: an MLP of ``depth`` hidden layers of ``width`` (exact periodic embedding,
-    optional Fourier features) with ``n_basis`` outputs per field: u_f(x) = b_f(x) . w_f.
+    optional Fourier features) with ``n_basis`` outputs per field: u_f(x) = b_f(x) . w_f
+    (``n_basis <= width + 1``: the outputs are combinations of the last hidden layer).
     Constraint layer: w* = argmin_w |F(w)|^2 + ``ridge`` |w|^2, F the PDE residual at
     ``n_constraint`` points (shared out among the experts) and the initial / boundary residuals
     at ``n_constraint_initial`` / ``n_constraint_boundary`` points, weighted by ``c_residual``,
@@ -77,6 +78,10 @@ class HCConfig:
         for name in ("width", "depth", "n_basis", "n_constraint", "n_residual", "lm_max_steps"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"config key {name!r} must be >= 1, got {getattr(self, name)!r}")
+        if self.n_basis > self.width + 1:
+            raise ValueError(f"n_basis={self.n_basis}: the basis functions are linear combinations of the last hidden "
+                             f"layer and a constant, so they span at most width + 1 = {self.width + 1} functions; "
+                             "raise width or lower n_basis")
         for name in ("ridge", "lm_rtol", "lm_atol", "lm_damping", "clip_norm", "lr"):
             if float(getattr(self, name)) < 0:
                 raise ValueError(f"config key {name!r} must be >= 0, got {getattr(self, name)!r}")

@@ -103,7 +103,7 @@ class HC(Solver):
         self._stale = True
         if self.report.unconverged:
             self.unconverged_steps.append(k)
-        return {"loss": float(loss), **{f"loss_{n}": float(v) for n, v in terms.items()},
+        return {"loss": float(loss.detach()), **{f"loss_{n}": float(v.detach()) for n, v in terms.items()},
                 "lm_iterations": float(self.report.iterations),
                 "constraint_objective": max(self.report.objective)}
 
@@ -128,7 +128,7 @@ class HC(Solver):
     def state_dict(self) -> dict[str, Any]:
         return {"model": self.network.state_dict(), "adam": self.adam.state_dict(),
                 "constraint_points": [b.points for b in self.constraints.blocks],
-                "unconverged_steps": list(self.unconverged_steps)}
+                "unconverged_steps": list(self.unconverged_steps), "generator": self.generator.get_state()}
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         self.network.load_state_dict(state["model"])
@@ -136,6 +136,8 @@ class HC(Solver):
         points = [p.to(self.device) for p in state["constraint_points"]]
         self.constraints.blocks = self._constraint_blocks(points)
         self.unconverged_steps = list(state.get("unconverged_steps", []))
+        if "generator" in state:  # the fresh loss points continue the interrupted run's stream
+            self.generator.set_state(state["generator"])
         self._stale = True
 
     # ------------------------------------------------------------------ constraint layer
