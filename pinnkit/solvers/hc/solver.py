@@ -19,6 +19,7 @@ from pinnkit.solvers.hc.config import HCConfig
 from pinnkit.solvers.hc.experts import ExpertSplit, parse_experts
 from pinnkit.solvers.hc.layer import ConstraintProblem, SolveReport, solve_constraints
 from pinnkit.solvers.hc.model import StitchedModel, basis_network
+from pinnkit.solvers.hc.sharding import Shard, all_reduce_gradients, current_shard, gather_experts
 from pinnkit.solvers.hc.system import Block, basis_matrices, block_residual, boundary_block, initial_block, pde_block
 
 __all__ = ["HC", "HCMoE"]
@@ -45,6 +46,8 @@ class HC(Solver):
         if not self.mixture and any(n > 1 for n in counts):
             raise ValueError(f"solver 'hc' has one global expert; experts={c.experts!r} needs solver='hcmoe'")
         self.split = ExpertSplit(problem.domain, counts)
+        # under torch.distributed with several ranks, hcmoe solves only this rank's experts
+        self.shard = current_shard(self.split.n_experts) if self.mixture else Shard(0, 1, 1)
         n_coeff = len(problem.fields) * c.n_basis
         basis = basis_network(problem, n_coeff, c.width, c.depth, c.activation, c.periodic_harmonics,
                               c.fourier_features, c.fourier_sigma, generator, dtype, device)
@@ -85,25 +88,33 @@ class HC(Solver):
         if c.resample_constraints and k > 0 and k % c.resample_constraints == 0:
             self.constraints.blocks = self._constraint_blocks()
         w = self._solve(differentiable=True)
-        blocks = self._outer_blocks()
+        blocks, counts = self._outer_blocks()
         mats = basis_matrices(self.network.basis, blocks, self.problem.coords, w.shape[1], self.dtype)
         terms: dict[str, torch.Tensor] = {}
-        for block, m in zip(blocks, mats):
+        for block, m, count in zip(blocks, mats, counts):
             per_point = w[self.split.assign(block.points[0])].unsqueeze(0)
             rows = block_residual(block, m, per_point, c.n_basis)
             kind = block.name.split(":")[0].rstrip("0123456789")
-            terms[kind] = terms.get(kind, 0.0) + (rows**2).mean()
+            # sum over this rank's points / all points: the ranks' terms add up to the mean
+            outputs = rows.shape[1] // block.points.shape[1] if block.points.shape[1] else 1
+            terms[kind] = terms.get(kind, 0.0) + (rows**2).sum() / (count * outputs)
         weights = {"residual": c.w_residual, "initial": c.w_initial, "boundary": c.w_boundary}
         loss = sum(weights[name] * value for name, value in terms.items())
         self.adam.zero_grad(set_to_none=True)
         loss.backward()
+        all_reduce_gradients(self.network.basis.parameters(), self.shard)
         if c.clip_norm > 0:
             torch.nn.utils.clip_grad_norm_(self.network.basis.parameters(), c.clip_norm)
         self.adam.step()
         self._stale = True
         if self.report.unconverged:
             self.unconverged_steps.append(k)
-        return {"loss": float(loss.detach()), **{f"loss_{n}": float(v.detach()) for n, v in terms.items()},
+        shown = {"loss": loss.detach(), **{f"loss_{n}": v.detach() for n, v in terms.items()}}
+        if self.shard.distributed:
+            values = torch.stack(list(shown.values()))
+            torch.distributed.all_reduce(values)
+            shown = dict(zip(shown, values))
+        return {**{n: float(v) for n, v in shown.items()},
                 "lm_iterations": float(self.report.iterations),
                 "constraint_objective": max(self.report.objective)}
 
@@ -148,8 +159,9 @@ class HC(Solver):
                               self.dtype)
         if not differentiable:
             mats = [{s: m.detach() for s, m in d.items()} for d in mats]
-        w = solve_constraints(self.constraints, mats, self.network.coefficients.to(self.solve_dtype),
-                              self.solve_dtype, self.report)
+        start = self.network.coefficients[self.shard.experts].to(self.solve_dtype)
+        w = solve_constraints(self.constraints, mats, start, self.solve_dtype, self.report)
+        w = gather_experts(w, self.shard)
         self.network.coefficients.copy_(w.detach())
         self.lm_iterations += self.report.iterations
         self._stale = False
@@ -175,11 +187,15 @@ class HC(Solver):
         e, boxes, kw = split.n_experts, split.boxes, self._kw()
         saved = list(saved) if saved is not None else None
 
-        def take(make):
-            return saved.pop(0).to(self.solve_dtype) if saved is not None else make()
+        local = self.shard.experts  # every rank draws all experts' points (same stream), keeps its own
 
-        ones = lambda pts, touching: torch.tensor([[1.0 if k in touching else 0.0] * pts.shape[1]  # noqa: E731
-                                                   for k in range(e)], dtype=pts.dtype, device=pts.device)
+        def take(make):
+            return saved.pop(0).to(self.solve_dtype) if saved is not None else make()[local]
+
+        def ones(pts, touching):
+            mask = [[1.0 if k in touching else 0.0] * pts.shape[1] for k in range(e)]
+            return torch.tensor(mask, dtype=pts.dtype, device=pts.device)[local]
+
         m = max(1, c.n_constraint // e)
         pts = take(lambda: torch.stack([b.sample_interior(m, **kw) for b in boxes]))
         blocks = [pde_block(problem, pts, ones(pts, range(e)), c.c_residual, self.scale)]
@@ -197,22 +213,32 @@ class HC(Solver):
                 blocks.append(boundary_block(problem, i, face, pts, ones(pts, touching), c.c_boundary))
         return blocks
 
-    def _outer_blocks(self) -> list[Block]:
-        """Fresh points over the whole domain for the loss of the stitched solution (one 'expert')."""
+    def _outer_blocks(self) -> tuple[list[Block], list[int]]:
+        """Fresh points over the whole domain for the loss of the stitched solution (one 'expert'),
+        this rank's share of them, and each block's number of points over all ranks."""
         c, problem, dom = self.config, self.problem, self.problem.domain
-        kw = self._kw(self.solve_dtype)
+        kw, rank, world = self._kw(self.solve_dtype), self.shard.rank, self.shard.world
 
         def one(pts):
-            return pts.unsqueeze(0), torch.ones(1, len(pts), dtype=pts.dtype, device=pts.device)
+            mine = pts[rank::world]
+            return mine.unsqueeze(0), torch.ones(1, len(mine), dtype=pts.dtype, device=pts.device)
 
-        blocks = [pde_block(problem, *one(dom.sample_interior(c.n_residual, **kw)), 1.0, self.scale)]
+        sets = [("residual", None, None, dom.sample_interior(c.n_residual, **kw))]
         if problem.initial_condition is not None and c.n_initial > 0:
-            blocks.append(initial_block(problem, *one(dom.sample_initial(c.n_initial, **kw)), 1.0))
+            sets.append(("initial", None, None, dom.sample_initial(c.n_initial, **kw)))
         for i, bc in enumerate(problem.boundary_conditions):
             for face in bc.where or dom.faces:
-                pts = dom.sample_boundary(max(1, c.n_boundary // len(bc.where or dom.faces)), where=face, **kw)
+                n = max(1, c.n_boundary // len(bc.where or dom.faces))
+                sets.append(("boundary", i, face, dom.sample_boundary(n, where=face, **kw)))
+        blocks = []
+        for kind, i, face, pts in sets:
+            if kind == "residual":
+                blocks.append(pde_block(problem, *one(pts), 1.0, self.scale))
+            elif kind == "initial":
+                blocks.append(initial_block(problem, *one(pts), 1.0))
+            else:
                 blocks.append(boundary_block(problem, i, face, *one(pts), 1.0))
-        return blocks
+        return blocks, [len(pts) for *_, pts in sets]
 
 
 class HCMoE(HC):
