@@ -143,3 +143,26 @@ def test_checkpoint_resume_continues_the_same_run(tmp_path):
     pinnkit.solve("burgers1d", "hc", steps=2, checkpoint_dir=tmp_path, **kw)
     resumed = pinnkit.solve("burgers1d", "hc", checkpoint_dir=tmp_path, resume=True, **kw)
     assert resumed.errors["rel_l2"] == pytest.approx(straight.errors["rel_l2"], rel=1e-6)
+
+
+def test_interface_points_sit_between_neighbouring_experts_and_on_the_periodic_seam():
+    split = ExpertSplit(get_problem("heat1d").domain, (3, 1))
+    pts, left, right = split.interface_points(0, 30, periodic=True, generator=torch.Generator().manual_seed(0),
+                                              dtype=torch.float64)
+    pairs = {(int(a), int(b)) for a, b in zip(left, right)}
+    assert pairs == {(0, 1), (1, 2), (2, 0)}
+    edges = split.edges[0]
+    seam = (left == 2) & (right == 0)
+    assert torch.allclose(pts[seam, 0], edges[0].expand(int(seam.sum())))
+
+
+def test_the_interface_term_joins_the_experts():
+    """Without it, two experts on periodic heat1d drift apart at their interfaces; with it, the jump is small."""
+    jumps = {}
+    for weight in (0.0, 10.0):
+        s = make_solver("heat1d", "hcmoe", experts="x=2", w_interface=weight, lr=3e-3)
+        for k in range(150):
+            s.step(k)
+        s.finish()
+        jumps[weight] = float(s._interface_jumps(s.network.coefficients))
+    assert jumps[10.0] < 0.35 * jumps[0.0]

@@ -33,7 +33,10 @@ class HCConfig:
     or a tuple in coordinate order; ``"1"`` is one global expert (PI-HC).
     Outer training: Adam (``lr``, gradient norm clipped at ``clip_norm``) for ``steps`` steps on
     ``w_residual`` mean r^2 at ``n_residual`` fresh points + ``w_initial`` / ``w_boundary`` mean
-    squares of the stitched solution u = sum_k 1_k b . w_k.
+    squares of the stitched solution u = sum_k 1_k b . w_k, plus (several experts)
+    ``w_interface`` times the mean squared jumps of u and of its normal derivative (per unit of
+    half the domain's length) at ``n_interface`` points on the experts' interfaces (periodic
+    seams included): nothing else ties neighbouring experts together.
     """
 
     width: int = 64
@@ -66,6 +69,8 @@ class HCConfig:
     w_residual: float = 1.0
     w_initial: float = 10.0
     w_boundary: float = 10.0
+    n_interface: int = 256
+    w_interface: float = 10.0
     lr: float = 1e-3
     clip_norm: float = 1.0
     steps: int = 1000

@@ -80,6 +80,31 @@ class ExpertSplit:
             index = index * n + torch.bucketize(points[:, i].contiguous(), inner, right=True)
         return index
 
+    @property
+    def split_axes(self) -> tuple[int, ...]:
+        """Coordinates along which the domain is split."""
+        return tuple(i for i, n in enumerate(self.counts) if n > 1)
+
+    def interface_points(self, axis: int, n: int, periodic: bool, **sample) -> tuple[torch.Tensor, ...]:
+        """About ``n`` points on the interfaces between experts along coordinate ``axis`` (and on
+        the periodic seam, where the last expert meets the first): ``(points, left, right)``,
+        with the experts on either side of each point."""
+        lo, hi = self.domain.lows[axis], self.domain.highs[axis]
+        positions = [float(p) for p in self.edges[axis][1:-1]] + ([lo] if periodic else [])
+        each = max(1, n // len(positions))
+        delta = 1e-9 * (hi - lo)
+        points, left, right = [], [], []
+        for position in positions:
+            pts = self.domain.sample_interior(each, **sample)
+            pts[:, axis] = position
+            before, after = pts.clone(), pts.clone()
+            before[:, axis] = (hi if position == lo else position) - delta
+            after[:, axis] = position + delta
+            points.append(pts)
+            left.append(self.assign(before))
+            right.append(self.assign(after))
+        return torch.cat(points), torch.cat(left), torch.cat(right)
+
     def boundary_faces(self, k: int, faces: Sequence[str]) -> tuple[str, ...]:
         """Which of the global ``faces`` expert ``k``'s box touches."""
         box, out = self.boxes[k], []

@@ -67,8 +67,9 @@ class ConstraintProblem:
     def is_affine(self, mats, generator: torch.Generator | None = None) -> bool:
         """Whether F is affine in w: its Jacobian is the same at two random coefficient vectors."""
         e, p = len(self.blocks[0].points), mats_width(mats)
-        dtype = self.blocks[0].points.dtype
-        w1, w2 = (torch.randn(e, p, generator=generator, dtype=torch.float64).to(dtype) for _ in range(2))
+        like = self.blocks[0].points
+        w1, w2 = (torch.randn(e, p, generator=generator, dtype=torch.float64).to(like.device, like.dtype)
+                  for _ in range(2))
         j1, j2 = self.jacobian(mats, w1), self.jacobian(mats, w2)
         return bool(torch.allclose(j1, j2, rtol=1e-9, atol=1e-12 * float(j1.abs().max().clamp_min(1.0))))
 

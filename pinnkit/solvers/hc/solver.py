@@ -12,6 +12,7 @@ from typing import Any, Mapping
 
 import torch
 
+from pinnkit.autodiff.basis import output_derivatives
 from pinnkit.autodiff.keys import parse_keys
 from pinnkit.problem import Problem
 from pinnkit.solvers.base import DTYPES, Solver
@@ -76,12 +77,13 @@ class HC(Solver):
 
     @property
     def work_per_step(self) -> float:
-        """Basis parameters x points, plus the experts' normal equations (rows x coefficients^2)."""
+        """The basis network's jet over all points (parameters x points x ~4 jet parts), plus the
+        experts' normal equations (rows x coefficients^2)."""
         c = self.config
         params = sum(p.numel() for p in self.network.parameters())
         points = c.n_constraint + c.n_residual + c.n_constraint_initial + c.n_constraint_boundary
         coeff = self.network.coefficients.shape[1]
-        return params * points * coeff / 8 + c.n_constraint * len(self.problem.pde.equations) * coeff**2
+        return 4 * params * points + c.n_constraint * len(self.problem.pde.equations) * coeff**2
 
     def step(self, k: int) -> dict[str, float]:
         c = self.config
@@ -98,7 +100,10 @@ class HC(Solver):
             # sum over this rank's points / all points: the ranks' terms add up to the mean
             outputs = rows.shape[1] // block.points.shape[1] if block.points.shape[1] else 1
             terms[kind] = terms.get(kind, 0.0) + (rows**2).sum() / (count * outputs)
-        weights = {"residual": c.w_residual, "initial": c.w_initial, "boundary": c.w_boundary}
+        if self.split.split_axes:
+            terms["interface"] = self._interface_jumps(w)
+        weights = {"residual": c.w_residual, "initial": c.w_initial, "boundary": c.w_boundary,
+                   "interface": c.w_interface}
         loss = sum(weights[name] * value for name, value in terms.items())
         self.adam.zero_grad(set_to_none=True)
         loss.backward()
@@ -150,6 +155,26 @@ class HC(Solver):
         if "generator" in state:  # the fresh loss points continue the interrupted run's stream
             self.generator.set_state(state["generator"])
         self._stale = True
+
+    def _interface_jumps(self, w: torch.Tensor) -> torch.Tensor:
+        """Mean squared jump of u and of (L / 2) du/dn across the experts' interfaces (fresh points)."""
+        c, dom, coords = self.config, self.problem.domain, self.problem.coords
+        kw, rank, world = self._kw(self.solve_dtype), self.shard.rank, self.shard.world
+        total = 0.0
+        for axis in self.split.split_axes:
+            pts, left, right = self.split.interface_points(axis, c.n_interface, coords[axis] in self.problem.periodic,
+                                                           **kw)
+            count = len(pts)
+            pts, left, right = pts[rank::world], left[rank::world], right[rank::world]
+            mats = output_derivatives(self.network.basis, pts.to(self.dtype), coords, ("", coords[axis]), w.shape[1])
+            difference = w[left] - w[right]
+            half = 0.5 * (dom.highs[axis] - dom.lows[axis])
+            for f in range(len(self.problem.fields)):
+                cols = slice(f * c.n_basis, (f + 1) * c.n_basis)
+                for suffix, scale in (("", 1.0), (coords[axis], half)):
+                    jump = (mats[suffix][:, cols] * difference[:, cols]).sum(-1) * scale
+                    total = total + (jump**2).sum() / (count * 2 * len(self.problem.fields))
+        return total
 
     # ------------------------------------------------------------------ constraint layer
     def _solve(self, differentiable: bool) -> torch.Tensor:
