@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One GPU session, prepared to fit a few minutes of lent device time (see the device tool):
-# CUDA tests, the kernel benchmark on CUDA, and the TENG paper configuration.
+# CUDA tests, the kernel benchmark on CUDA, the TENG paper configuration and the hard-constraint
+# per-step scaling.
 #
 #   bash benchmarks/gpu_session.sh [OUTDIR]       (default: $OUT, else ./gpu_out)
 #
@@ -30,3 +31,7 @@ if [ -f benchmarks/teng_gpu.py ]; then
   timeout $((TENG_S + 30)) python3 benchmarks/teng_gpu.py --device cuda --time-limit "$TENG_S" \
     --json "$OUTDIR/teng_gpu.json" 2>&1 | grep -v "it/s" | tail -40 | tee "$OUTDIR/teng_gpu.txt"
 fi
+
+echo "== hard constraints: per-step time against M on CUDA"
+timeout ${HC_S:-150} python3 benchmarks/hard_constraints.py --skip-accuracy --device cuda --scaling-steps 3 \
+  --json "$OUTDIR/hard_constraints_cuda.json" 2>&1 | tail -15 | tee "$OUTDIR/hard_constraints_cuda.txt"

@@ -7,7 +7,7 @@ constraint points.
 Table 1: for each problem and solver (catalogue presets, one thread, the same ``--budget`` of
 training wall time each), the relative L2 error against the problem's reference, the training
 time and steps, the time to evaluate the solution on the reference grid, and the peak resident
-memory of the process. Table 2: ms per training step of ``hc`` and ``hcmoe`` (the preset experts)
+memory of the process. Table 2: ms per training step (on ``--device``) of ``hc`` and ``hcmoe`` (the preset experts)
 on ``--scaling-problem`` as the number of constraint points M grows, with the ratio to the
 smallest M (the paper's claim: near-constant for the MoE where the single constraint grows).
 Every run is a fresh process (peak memory and thread pools are per process).
@@ -48,7 +48,7 @@ def train(problem: str, solver: str, budget: float) -> dict:
                 peak_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
-def per_step(problem: str, solver: str, m: int, steps: int) -> dict:
+def per_step(problem: str, solver: str, m: int, steps: int, device: str = "cpu") -> dict:
     """In a child process: the median time of ``steps`` training steps with ``n_constraint = m``."""
     import statistics
     import time
@@ -61,15 +61,17 @@ def per_step(problem: str, solver: str, m: int, steps: int) -> dict:
     torch.set_num_threads(1)
     cls = get_solver(solver)
     config = cls.default_config(problem, {"n_constraint": m})
-    instance = cls(get_problem(problem), config, torch.device("cpu"), torch.float32, torch.Generator().manual_seed(0))
+    instance = cls(get_problem(problem), config, torch.device(device), torch.float32, torch.Generator().manual_seed(0))
     instance.step(0)  # warm-up
     times, lm = [], []
     for k in range(1, steps + 1):
         start = time.perf_counter()
         info = instance.step(k)
+        if device == "cuda":
+            torch.cuda.synchronize()
         times.append(time.perf_counter() - start)
         lm.append(info["lm_iterations"])
-    return dict(problem=problem, solver=solver, n_constraint=m, experts=instance.split.n_experts,
+    return dict(problem=problem, solver=solver, device=device, n_constraint=m, experts=instance.split.n_experts,
                 ms_per_step=1e3 * statistics.median(times), lm_iterations=statistics.median(lm))
 
 
@@ -90,11 +92,13 @@ def main() -> None:
     parser.add_argument("--scaling-problem", default="diffusion_sorption1d")
     parser.add_argument("--sizes", default="1024,4096,16384,65536")
     parser.add_argument("--scaling-steps", type=int, default=3)
+    parser.add_argument("--device", default="cpu", help="device of the per-step table (cuda on a GPU)")
+    parser.add_argument("--skip-accuracy", action="store_true", help="only the per-step table")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
 
     runs = []
-    for problem in args.problems.split(","):
+    for problem in ([] if args.skip_accuracy else args.problems.split(",")):
         for solver in SOLVERS:
             runs.append(child("train", problem, solver, args.budget))
             r = runs[-1]
@@ -110,12 +114,13 @@ def main() -> None:
         rows.append({"problem": r["problem"], "solver": r["solver"], "rel. L2": r["rel_l2"], "soft / this": ratio,
                      "train s": r["train_s"], "steps": r["steps"], "inference ms": 1e3 * r["inference_s"],
                      "peak MB": r["peak_mb"]})
-    print_table(rows, ["problem", "solver", "rel. L2", "soft / this", "train s", "steps", "inference ms", "peak MB"])
+    if rows:
+        print_table(rows, ["problem", "solver", "rel. L2", "soft / this", "train s", "steps", "inference ms", "peak MB"])
 
     scaling = []
     for solver in ("hc", "hcmoe"):
         for m in (int(s) for s in args.sizes.split(",")):
-            scaling.append(child("per_step", args.scaling_problem, solver, m, args.scaling_steps))
+            scaling.append(child("per_step", args.scaling_problem, solver, m, args.scaling_steps, args.device))
             print(scaling[-1], flush=True)
     rows = []
     for r in scaling:

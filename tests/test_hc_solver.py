@@ -166,3 +166,18 @@ def test_the_interface_term_joins_the_experts():
         s.finish()
         jumps[weight] = float(s._interface_jumps(s.network.coefficients))
     assert jumps[10.0] < 0.35 * jumps[0.0]
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_cuda_steps_match_the_cpu():
+    predictions = []
+    for device in ("cpu", "cuda"):
+        problem = get_problem("burgers1d")
+        cls = get_solver("hcmoe")
+        s = cls(problem, cls.default_config("burgers1d", {**SMALL, "experts": "x=2"}), torch.device(device),
+                torch.float64, torch.Generator().manual_seed(0))
+        for k in range(3):
+            s.step(k)
+        predictions.append(s.predict(problem.domain.grid(9, dtype=torch.float64)).cpu())
+    assert torch.allclose(predictions[0], predictions[1], rtol=0, atol=1e-8)

@@ -172,4 +172,3 @@ def boundary_block(problem: Problem, index: int, face: str, points: torch.Tensor
 
     return Block(f"boundary{index}:{face}", points, mask, key_maps(keys, problem.coords, problem.fields), fn,
                  weight)
-
