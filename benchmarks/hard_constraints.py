@@ -119,7 +119,7 @@ def main() -> None:
 
     scaling = []
     for solver in ("hc", "hcmoe"):
-        for m in (int(s) for s in args.sizes.split(",")):
+        for m in (int(s) for s in args.sizes.split(",") if s.strip()):
             scaling.append(child("per_step", args.scaling_problem, solver, m, args.scaling_steps, args.device))
             print(scaling[-1], flush=True)
     rows = []
@@ -131,7 +131,8 @@ def main() -> None:
         rows.append({"solver": r["solver"], "experts": r["experts"], "M": r["n_constraint"],
                      "ms / step": r["ms_per_step"], "vs smallest M": r["ms_per_step"] / base["ms_per_step"],
                      "LM iterations": r["lm_iterations"]})
-    print_table(rows, ["solver", "experts", "M", "ms / step", "vs smallest M", "LM iterations"])
+    if rows:
+        print_table(rows, ["solver", "experts", "M", "ms / step", "vs smallest M", "LM iterations"])
     write_json(args.json, [dict(table="accuracy", budget_s=args.budget, **r) for r in runs]
                + [dict(table="scaling", **r) for r in scaling])
 
