@@ -181,3 +181,13 @@ def test_cuda_steps_match_the_cpu():
             s.step(k)
         predictions.append(s.predict(problem.domain.grid(9, dtype=torch.float64)).cpu())
     assert torch.allclose(predictions[0], predictions[1], rtol=0, atol=1e-8)
+
+
+def test_saved_result_reloads_with_its_experts_coefficients(tmp_path):
+    result = pinnkit.solve("heat1d", "hcmoe", config={**SMALL, "steps": 3, "experts": "x=2"}, progress=False,
+                           threads=1, dtype="float64")
+    path = result.save(tmp_path / "result.pt")
+    again = pinnkit.load_result(path)
+    points = result.problem.domain.grid(7, dtype=torch.float64)
+    assert torch.equal(again.u(points), result.u(points))
+    assert again.errors["rel_l2"] == result.errors["rel_l2"]
