@@ -16,6 +16,7 @@ from pinnkit.autodiff import taylor
 from pinnkit.autodiff.forward import network_jet, unsupported_reason
 from pinnkit.autodiff.keys import parse_keys
 from pinnkit.autodiff.nested import batch_jet_nested
+from pinnkit.autodiff.policy import generic_kernels
 
 __all__ = ["output_derivatives"]
 
@@ -26,14 +27,16 @@ def output_derivatives(fn: Callable[[torch.Tensor], torch.Tensor], points: torch
 
     ``suffix`` is ``""`` for the values, else the letters of the coordinates (``"x"``, ``"xx"``,
     ``"xt"``; order 2 at most on the forward path). ``method``: ``"auto"`` (forward jet where it
-    applies, else nested autograd), ``"forward"`` or ``"autograd"``. Differentiable with respect
-    to ``fn``'s parameters.
+    applies, else nested autograd; nested autograd under ``PINNKIT_KERNELS=generic``),
+    ``"forward"`` or ``"autograd"``. Differentiable with respect to ``fn``'s parameters.
     """
     coords, suffixes = tuple(coords), tuple(dict.fromkeys(suffixes))
     fields = tuple(f"o{i}" for i in range(n_outputs))
     spec = parse_keys([f"o0_{s}" if s else "o0" for s in suffixes], coords, fields)
     if method not in ("auto", "forward", "autograd"):
         raise ValueError(f"method must be 'auto', 'forward' or 'autograd', got {method!r}")
+    if method == "auto" and generic_kernels():
+        method = "autograd"
     reason = unsupported_reason(fn, spec)
     if method == "forward" and reason is not None:
         raise ValueError(f"the forward derivative path cannot handle {reason}; use method='autograd'")
