@@ -1,4 +1,5 @@
-"""Ansatz networks: MLPs, input normalisation, periodic and Fourier embeddings, hard constraints.
+"""Ansatz networks: MLPs, input normalisation, periodic and Fourier embeddings, hard constraints,
+the wall-exact stream function for 2-D incompressible flow.
 
 ``build_network(problem, ...)`` gives the usual composition; the pieces are public for solvers
 that assemble their own. Every module is a plain ``torch.nn.Module`` that works under
@@ -10,9 +11,11 @@ from pinnkit.nn.constraints import HardConstraint, box_distance, impose_initial,
 from pinnkit.nn.embeddings import FourierFeatures, PeriodicEmbedding, TrainablePeriodicEmbedding
 from pinnkit.nn.mlp import MLP, xavier_normal
 from pinnkit.nn.normalize import Normalize
+from pinnkit.nn.stream_function import StreamFunction, lid_lift, lid_profile, stream_function_network
 
 __all__ = [
     "ACTIVATIONS", "FourierFeatures", "HardConstraint", "InputEncoding", "MLP", "Network", "Normalize",
-    "PeriodicEmbedding", "TrainablePeriodicEmbedding", "box_distance", "build_network", "get_activation",
-    "impose_initial", "initial_distance", "xavier_normal",
+    "PeriodicEmbedding", "StreamFunction", "TrainablePeriodicEmbedding", "box_distance", "build_network",
+    "get_activation", "impose_initial", "initial_distance", "lid_lift", "lid_profile", "stream_function_network",
+    "xavier_normal",
 ]

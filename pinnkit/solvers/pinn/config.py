@@ -9,6 +9,7 @@ from pinnkit.domain import SAMPLING_METHODS
 
 ADAPTIVE = ("none", "rad", "rar-d")
 WEIGHTING = ("fixed", "grad_norm")
+LID_CORNERS = ("stokes", "smooth")
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,15 @@ class PINNConfig:
     embedding for periodic coordinates, optional random Fourier features.
     ``hard_initial=True`` imposes the initial condition exactly, u = u0(x) + (t - t0) / (t1 - t0)
     N(x, t) (Lagaris, Likas & Fotiadis, IEEE TNN 9, 1998), and drops the L_ic term.
+    ``hard_walls=True`` (steady 2-D incompressible flow in a box with resting walls and a lid
+    y = y_max moving at constant speed U, i.e. the lid-driven cavity) makes the network output a
+    stream function and the pressure, u = psi_y, v = -psi_x, psi = g + D^2 N
+    (:class:`pinnkit.nn.StreamFunction`): continuity and the wall conditions hold exactly and the
+    L_bc terms leave the loss. ``lid_corners="stokes"``: Taylor's scraper flow (with its Stokes
+    pressure) at each top corner, cut off beyond ``lid_band`` (fraction of the box), so the lid
+    moves at U right into the corners; ``"smooth"``: the lid speed is U s(x), s rising (C^3) from 0
+    at the corners to exactly 1 at ``lid_band`` from them. The lid's velocity is lifted into the
+    interior over ``lid_depth`` (fraction of the height). Other problems are refused with the reason.
     Loss: ``w_res L_res + w_ic L_ic + w_bc L_bc`` (mean squares); ``weighting="grad_norm"``
     re-balances the weights every ``weighting_every`` steps by gradient norms (Wang, Teng &
     Perdikaris, SIAM J. Sci. Comput. 43, 2021); ``causal=True`` weights residuals of time chunk
@@ -59,6 +69,10 @@ class PINNConfig:
     weighting_alpha: float = 0.9
     causal: bool = False
     hard_initial: bool = False
+    hard_walls: bool = False
+    lid_band: float = 0.2
+    lid_depth: float = 0.2
+    lid_corners: str = "stokes"
     causal_eps: float = 1.0
     causal_chunks: int = 32
     adam_steps: int = 5000
@@ -78,6 +92,7 @@ class PINNConfig:
         check_choice("sampling method", self.sampling, SAMPLING_METHODS)
         check_choice("adaptive sampling", self.adaptive, ADAPTIVE)
         check_choice("loss weighting", self.weighting, WEIGHTING)
+        check_choice("lid_corners", self.lid_corners, LID_CORNERS)
         check_choice("lbfgs_dtype", self.lbfgs_dtype, ("float32", "float64", "same"))
         for name in ("width", "depth", "n_residual", "adam_steps", "lbfgs_steps", "causal_chunks",
                      "weighting_every", "adaptive_every", "lr_decay_steps", "lbfgs_history"):
@@ -87,5 +102,9 @@ class PINNConfig:
                 raise ValueError(f"config {name} must be >= {minimum}, got {value}")
         if self.adaptive_points < 0:
             raise ValueError(f"config adaptive_points must be >= 0, got {self.adaptive_points}")
+        if not 0 < self.lid_band < 0.5:
+            raise ValueError(f"config lid_band must be in (0, 0.5), got {self.lid_band}")
+        if not 0 < self.lid_depth <= 1:
+            raise ValueError(f"config lid_depth must be in (0, 1], got {self.lid_depth}")
         if self.lr <= 0 or not 0 < self.lr_decay <= 1:
             raise ValueError(f"need lr > 0 and 0 < lr_decay <= 1, got lr={self.lr}, lr_decay={self.lr_decay}")

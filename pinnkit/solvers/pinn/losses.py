@@ -2,6 +2,8 @@
 
     L = w_res * mean_n |r(x_n)|^2 + w_ic * mean |u(x, t0) - u0(x)|^2 + w_bc * sum_faces mean |B u - g|^2
 
+Under ``hard_walls`` the stream-function network (:class:`pinnkit.nn.StreamFunction`) holds the
+wall conditions exactly: no boundary term, and the residual comes from its own third-order jet.
 Dirichlet terms compare values; Neumann terms compare the outward normal derivative. Periodic
 conditions need no term: the network embeds them exactly. With causal weighting the residual
 points are grouped into time chunks and chunk i is weighted by exp(-eps sum_{j<i} L_j)
@@ -46,6 +48,12 @@ def boundary_set(problem: Problem, condition, points: torch.Tensor) -> BoundaryS
 def residual_loss(problem: Problem, model, points: torch.Tensor, method: str = "auto") -> torch.Tensor:
     """Per-point squared residual summed over equations: ``(N,)``."""
     return problem.residual(model, points, method).pow(2).sum(dim=1)
+
+
+def stream_residual_loss(problem: Problem, model, points: torch.Tensor) -> torch.Tensor:
+    """Per-point squared residual of a :class:`pinnkit.nn.StreamFunction` network from its own
+    third-order jet (one pass; nested autograd would differentiate the network three times): ``(N,)``."""
+    return problem.pde.residual(model.flow_derivatives(points, problem.pde.requires)).pow(2).sum(dim=1)
 
 
 def causal_residual_loss(per_point: torch.Tensor, times: torch.Tensor, t0: float, t1: float, chunks: int,

@@ -8,7 +8,7 @@ import torch
 
 from pinnkit.autodiff.compiled import maybe_compile
 from pinnkit.conditions import Dirichlet, Neumann
-from pinnkit.nn import build_network, impose_initial
+from pinnkit.nn import StreamFunction, build_network, impose_initial, stream_function_network
 from pinnkit.problem import Problem
 from pinnkit.solvers.base import DTYPES, Solver
 from pinnkit.solvers.pinn import losses
@@ -30,9 +30,13 @@ class PINN(Solver):
     def __init__(self, problem: Problem, config: PINNConfig, device, dtype, generator) -> None:
         super().__init__(problem, config, device, dtype, generator)
         c = config
-        self.network = build_network(problem, width=c.width, depth=c.depth, activation=c.activation,
-                                     periodic_harmonics=c.periodic_harmonics, fourier_features=c.fourier_features,
-                                     fourier_sigma=c.fourier_sigma, generator=generator, dtype=dtype, device=device)
+        if c.hard_walls:
+            self.network = hard_walls_network(problem, c, generator, dtype, device)
+        else:
+            self.network = build_network(problem, width=c.width, depth=c.depth, activation=c.activation,
+                                         periodic_harmonics=c.periodic_harmonics,
+                                         fourier_features=c.fourier_features, fourier_sigma=c.fourier_sigma,
+                                         generator=generator, dtype=dtype, device=device)
         if c.hard_initial:
             self.network = impose_initial(problem, self.network)
         self.weights = {"residual": c.w_residual, "initial": c.w_initial, "boundary": c.w_boundary}
@@ -46,7 +50,15 @@ class PINN(Solver):
         self._residual_loss = maybe_compile(self._eager_residual_loss, c.compile)
         self._sample_all()
 
+    @property
+    def conditions(self) -> tuple:
+        """The boundary conditions the loss imposes (none under ``hard_walls``: the ansatz holds them)."""
+        return () if self.config.hard_walls else tuple(self.problem.boundary_conditions)
+
     def _eager_residual_loss(self, points: torch.Tensor) -> torch.Tensor:
+        if isinstance(self.network, StreamFunction) and self.derivatives in ("auto", "forward"):
+            # the stream function's own third-order jet: one pass instead of nested autograd
+            return losses.stream_residual_loss(self.problem, self.network, points)
         return losses.residual_loss(self.problem, self.network, points, self.derivatives)
 
     # ------------------------------------------------------------------ interface
@@ -98,13 +110,13 @@ class PINN(Solver):
         self.points = {"residual": dom.sample_interior(c.n_residual, **kw)}
         if self.problem.initial_condition is not None and not c.hard_initial:
             self.points["initial"] = dom.sample_initial(c.n_initial, **kw)
-        for i, bc in enumerate(self.problem.boundary_conditions):
+        for i, bc in enumerate(self.conditions):
             self.points[f"boundary{i}"] = dom.sample_boundary(c.n_boundary, where=bc.where, **kw)
         self._rebuild_boundary()
 
     def _rebuild_boundary(self) -> None:
         self.boundary = [losses.boundary_set(self.problem, bc, self.points[f"boundary{i}"])
-                         for i, bc in enumerate(self.problem.boundary_conditions)]
+                         for i, bc in enumerate(self.conditions)]
         self.initial_target = None
         if "initial" in self.points:
             with torch.no_grad():
@@ -255,3 +267,70 @@ class PINN(Solver):
                                  f"(relative) for 10 iterations (line search makes no progress)")
         elif not math.isfinite(loss):
             self._stop_reason = f"L-BFGS line search produced a non-finite loss at step {k}"
+
+
+# ---------------------------------------------------------------------- exact walls
+_FACES = ("x_min", "x_max", "y_min", "y_max")
+
+
+def hard_walls_network(problem: Problem, config: PINNConfig, generator, dtype, device) -> StreamFunction:
+    """The stream-function ansatz for ``problem``, or a ValueError saying why it cannot take it.
+
+    Accepted: steady incompressible flow, fields (u, v, p) on a box in (x, y), velocity prescribed
+    (Dirichlet) on all four faces, zero normal velocity everywhere (psi = 0 on the whole boundary),
+    zero tangential velocity on x_min, x_max, y_min and a constant one (the lid) on y_max."""
+    c, dom = config, problem.domain
+    why = f"hard_walls cannot take problem {problem.name!r}: "
+    if (tuple(problem.fields) != ("u", "v", "p") or tuple(problem.coords) != ("x", "y") or dom.time is not None
+            or "continuity" not in problem.pde.equation_names):
+        raise ValueError(why + "it needs steady 2-D incompressible flow, fields (u, v, p) on (x, y) with a "
+                         f"continuity equation; this problem has fields {tuple(problem.fields)} on "
+                         f"{tuple(problem.coords)}")
+    if c.fourier_features or c.activation not in ("tanh", "sin"):
+        raise ValueError(f"hard_walls needs a plain tanh or sin MLP (its third-order jet knows these), got "
+                         f"activation={c.activation!r}, fourier_features={c.fourier_features}")
+    if c.hard_initial:
+        raise ValueError(why + "hard_initial and hard_walls cannot be combined (no initial condition in a steady flow)")
+    by_face = {}
+    for bc in problem.boundary_conditions:
+        if not isinstance(bc, Dirichlet) or tuple(bc.fields) != ("u", "v"):
+            raise ValueError(why + f"it needs the velocity (u, v) prescribed on every wall, got a "
+                             f"{type(bc).__name__} condition on {tuple(getattr(bc, 'fields', ()))}")
+        for face in bc.where or dom.faces:
+            by_face[face] = bc
+    missing = [f for f in _FACES if f not in by_face]
+    if missing:
+        raise ValueError(why + f"it needs the velocity prescribed on all four walls; faces {missing} have none")
+    gen = torch.Generator().manual_seed(0)
+    normal_flow, moving, lid = [], [], []
+    for face in _FACES:
+        points = dom.sample_boundary(64, where=(face,), generator=gen, dtype=torch.float64)
+        with torch.no_grad():
+            values = by_face[face].value(points).reshape(len(points), 2).double()
+        normal, tangential = (values[:, 0], values[:, 1]) if face.startswith("x") else (values[:, 1], values[:, 0])
+        if normal.abs().max() > 1e-12:
+            normal_flow.append(face)
+        if face == "y_max":
+            lid = tangential
+        elif tangential.abs().max() > 1e-12:
+            moving.append(face)
+    if normal_flow:
+        raise ValueError(why + f"it prescribes flow through the walls {normal_flow} (nonzero normal velocity); the "
+                         "ansatz needs impermeable walls, psi = 0 on the whole boundary. Inflow or outflow needs a "
+                         "boundary stream function integrated from the normal velocity and a Coons-type blend of "
+                         "psi and its normal derivative, which is not implemented; use hard_walls=false")
+    if moving or float(lid.max() - lid.min()) > 1e-12:
+        raise ValueError(why + "it needs resting walls x_min, x_max, y_min and a lid y_max moving at constant "
+                         f"speed; walls {moving + (['y_max'] if float(lid.max() - lid.min()) > 1e-12 else [])} "
+                         "move otherwise; use hard_walls=false")
+    viscosity = None
+    if c.lid_corners == "stokes":
+        params = problem.params
+        viscosity = params.get("nu", 1.0 / params["re"] if params.get("re") else None)
+        if viscosity is None:
+            raise ValueError(why + "lid_corners='stokes' needs the viscosity (a 're' or 'nu' problem parameter) "
+                             "for its corner pressure; use lid_corners='smooth'")
+    return stream_function_network(dom.lows, dom.highs, width=c.width, depth=c.depth, activation=c.activation,
+                                   lid_speed=float(lid.mean()), lid_band=c.lid_band, lid_depth=c.lid_depth,
+                                   coords=problem.coords, fields=problem.fields, corners=c.lid_corners,
+                                   viscosity=viscosity, generator=generator, dtype=dtype, device=device)
