@@ -89,6 +89,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--budget", type=float, default=90.0, help="training seconds per run (default 90)")
     parser.add_argument("--problems", default=",".join(PROBLEMS))
+    parser.add_argument("--solvers", default=",".join(SOLVERS), help="columns to run (default: all three)")
     parser.add_argument("--scaling-problem", default="diffusion_sorption1d")
     parser.add_argument("--sizes", default="1024,4096,16384,65536")
     parser.add_argument("--scaling-steps", type=int, default=3)
@@ -99,7 +100,7 @@ def main() -> None:
 
     runs = []
     for problem in ([] if args.skip_accuracy else args.problems.split(",")):
-        for solver in SOLVERS:
+        for solver in args.solvers.split(","):
             runs.append(child("train", problem, solver, args.budget))
             r = runs[-1]
             print(f"{problem:22s} {solver:6s} {r.get('rel_l2', float('nan')) or float('nan'):.3e} "

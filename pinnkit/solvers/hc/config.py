@@ -51,8 +51,8 @@ class HCConfig:
     n_constraint_initial: int = 256
     n_constraint_boundary: int = 128
     c_residual: float = 1.0
-    c_initial: float = 1.0
-    c_boundary: float = 1.0
+    c_initial: float = 10.0
+    c_boundary: float = 10.0
     time_scale: bool = True
     ridge: float = 1e-4
     linear: str = "auto"
