@@ -58,7 +58,6 @@ class HC(Solver):
         dom = problem.domain
         self.scale = dom.highs[-1] - dom.lows[-1] if c.time_scale and dom.time is not None else 1.0
         self.report = SolveReport()
-        self.lm_iterations = 0
         self.unconverged_steps: list[int] = []
         self._stale = True
         self.constraints = ConstraintProblem(self._constraint_blocks(), c.n_basis, c.ridge, linear=False,
@@ -188,7 +187,6 @@ class HC(Solver):
         w = solve_constraints(self.constraints, mats, start, self.solve_dtype, self.report)
         w = gather_experts(w, self.shard)
         self.network.coefficients.copy_(w.detach())
-        self.lm_iterations += self.report.iterations
         self._stale = False
         return w
 
