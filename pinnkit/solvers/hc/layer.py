@@ -32,7 +32,7 @@ __all__ = ["ConstraintProblem", "SolveReport", "solve_constraints"]
 
 @dataclass
 class SolveReport:
-    """What the last solve did (per call; the solver keeps totals)."""
+    """What the last solve did (overwritten by every call)."""
 
     iterations: int = 0
     unconverged: int = 0  # experts that hit lm_max_steps before the tolerance
@@ -62,7 +62,11 @@ class ConstraintProblem:
 
     def objective(self, mats, w: torch.Tensor) -> torch.Tensor:
         """Per expert: |F|^2 / 2 + lambda |w|^2 / 2, shape ``(E,)``."""
-        return 0.5 * (self.residual(mats, w) ** 2).sum(-1) + 0.5 * self.ridge * (w**2).sum(-1)
+        return self._cost(self.residual(mats, w), w)
+
+    def _cost(self, res: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+        """The objective from residual rows ``res`` already evaluated at ``w``."""
+        return 0.5 * (res**2).sum(-1) + 0.5 * self.ridge * (w**2).sum(-1)
 
     def is_affine(self, mats, generator: torch.Generator | None = None) -> bool:
         """Whether F is affine in w: its Jacobian is the same at two random coefficient vectors."""
@@ -109,18 +113,19 @@ class ConstraintProblem:
         mu = torch.full((e,), self.damping, dtype=w.dtype, device=w.device)
         done = torch.zeros(e, dtype=torch.bool, device=w.device)
         res = self.residual(mats, w)
-        cost = 0.5 * (res**2).sum(-1) + 0.5 * self.ridge * (w**2).sum(-1)
-        steps = 0
+        cost = self._cost(res, w)
+        steps, moved = 0, True
         for steps in range(1, self.max_steps + 1):
-            jac = self.jacobian(mats, w)
-            grad = (jac.transpose(1, 2) @ res.unsqueeze(-1)).squeeze(-1) + self.ridge * w
-            gram = jac.transpose(1, 2) @ jac + self.ridge * eye
+            if moved:  # J, the gradient and J^T J change only where a step was accepted
+                jac = self.jacobian(mats, w)
+                grad = (jac.transpose(1, 2) @ res.unsqueeze(-1)).squeeze(-1) + self.ridge * w
+                gram = jac.transpose(1, 2) @ jac + self.ridge * eye
             factor, info = torch.linalg.cholesky_ex(gram + mu[:, None, None] * eye)
             step = -torch.cholesky_solve(grad.unsqueeze(-1), factor).squeeze(-1)
             step = torch.where((info > 0)[:, None] | done[:, None], torch.zeros_like(step), step)
             trial = w + step
             trial_res = self.residual(mats, trial)
-            trial_cost = 0.5 * (trial_res**2).sum(-1) + 0.5 * self.ridge * (trial**2).sum(-1)
+            trial_cost = self._cost(trial_res, trial)
             # within rounding of the objective counts as no increase: near w* the cost stops
             # resolving the steps, which must still be taken for a tight tolerance
             slack = 8 * torch.finfo(w.dtype).eps * cost.abs()
@@ -130,6 +135,7 @@ class ConstraintProblem:
             res = torch.where(accept[:, None], trial_res, res)
             cost = torch.where(accept, trial_cost, cost)
             mu = torch.where(accept, (mu / 3).clamp_min(1e-12), (mu * 4).clamp_max(1e12))
+            moved = bool(accept.any())
             done = done | (accept & small) | (grad.norm(dim=-1) <= 1e-14 * (1 + cost))
             if bool(done.all()):
                 break
