@@ -6,6 +6,8 @@ from .advection import advection1d
 from .allen_cahn import allen_cahn1d, allen_cahn2d
 from .burgers import burgers1d, burgers2d
 from .burgers_pdebench import burgers1d_pdebench
+from .burgers_shock import burgers1d_shock
+from .convection import convection1d
 from .diffusion_reaction import diffusion_reaction1d
 from .diffusion_reaction2d import diffusion_reaction2d
 from .diffusion_sorption import diffusion_sorption1d
@@ -18,7 +20,7 @@ CATALOGUE = {
     f.__name__: f
     for f in (heat1d, heat2d, burgers1d, burgers2d, allen_cahn1d, allen_cahn2d, poisson1d, poisson2d,
               kovasznay, taylor_green, lid_driven_cavity, advection1d, burgers1d_pdebench, diffusion_reaction1d,
-              diffusion_reaction2d, diffusion_sorption1d, ns_vorticity2d)
+              diffusion_reaction2d, diffusion_sorption1d, ns_vorticity2d, convection1d, burgers1d_shock)
 }
 
 __all__ = ["CATALOGUE", *CATALOGUE]

@@ -18,6 +18,20 @@ def check_positive(**values: float) -> None:
             raise ValueError(f"parameter {name} must be a finite number > 0, got {value!r}")
 
 
+def check_finite(**values: float) -> None:
+    """ValueError naming the first parameter that is not a finite real number."""
+    for name, value in values.items():
+        if not (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)):
+            raise ValueError(f"parameter {name} must be a finite number, got {value!r}")
+
+
+def check_nonnegative(**values: float) -> None:
+    """ValueError naming the first parameter that is not a finite number >= 0."""
+    for name, value in values.items():
+        if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
+            raise ValueError(f"parameter {name} must be a finite number >= 0, got {value!r}")
+
+
 def check_choice_param(name: str, value: str, options: tuple[str, ...]) -> None:
     check_choice(f"value for parameter {name}:", value, options)
 
