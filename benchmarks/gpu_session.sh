@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One GPU session, prepared to fit a few minutes of lent device time (see the device tool):
-# CUDA tests, the kernel benchmark on CUDA, the TENG paper configuration and the hard-constraint
-# per-step scaling.
+# CUDA tests (LPINN's included), the kernel benchmark on CUDA, the TENG paper configuration and the
+# hard-constraint per-step scaling.
 #
 #   bash benchmarks/gpu_session.sh [OUTDIR]       (default: $OUT, else ./gpu_out)
 #

@@ -9,12 +9,14 @@ from __future__ import annotations
 from pinnkit._validate import suggest
 from pinnkit.solvers.base import Solver
 from pinnkit.solvers.hc import HC, HCMoE
+from pinnkit.solvers.lpinn import LPINN
 from pinnkit.solvers.pinn import PINN
 from pinnkit.solvers.teng import TENG
 
 __all__ = ["SOLVERS", "Solver", "get_solver", "list_solvers"]
 
-SOLVERS: dict[str, type[Solver]] = {PINN.name: PINN, TENG.name: TENG, HC.name: HC, HCMoE.name: HCMoE}
+SOLVERS: dict[str, type[Solver]] = {PINN.name: PINN, TENG.name: TENG, HC.name: HC, HCMoE.name: HCMoE,
+                                   LPINN.name: LPINN}
 
 
 def list_solvers() -> list[str]:
