@@ -42,7 +42,8 @@ def register(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser("landscape", help="loss landscape and roughness index around a trained model")
     p.add_argument("problem", nargs="?", default=None, help="problem name (omit with --result)")
     p.add_argument("--solver", default="pinn", help="solver that trains the model (default: pinn)")
-    p.add_argument("--loss", default="galerkin", choices=sorted(LOSSES), help="loss to study (default: galerkin)")
+    p.add_argument("--loss", default=None, choices=sorted(LOSSES),
+                   help="loss to study (default: lagrangian for --solver lpinn, else galerkin)")
     p.add_argument("--hard", action="store_true", help="hard Dirichlet factor u = prod (x - a)(b - x) N(x)")
     p.add_argument("--directions", type=int, default=50, help="random directions M (default: 50)")
     p.add_argument("--span", type=float, default=0.01, help="profile half-width l (default: 0.01)")
@@ -64,6 +65,15 @@ def register(subparsers) -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress")
     p.set_defaults(run=cmd_landscape)
     return p
+
+
+def _loss_name(args: argparse.Namespace, solver: str) -> str:
+    """The studied loss: ``--loss``, or the one ``solver`` minimises; a Lagrangian model only has its own."""
+    name = args.loss or ("lagrangian" if solver == "lpinn" else "galerkin")
+    if (name == "lagrangian") != (solver == "lpinn"):
+        raise ValueError(f"--loss {name} does not fit solver {solver!r}: the lagrangian loss is LPINN's (a model of "
+                         "labels and characteristics), the galerkin and ritz losses are of a network u(x, t)")
+    return name
 
 
 def _check_args(args: argparse.Namespace) -> None:
@@ -94,7 +104,7 @@ def _train(args, problem, loss, callback):
     callbacks = [callback] if callback is not None else []
     progress = False if args.quiet else None
     overrides = config_overrides(args)
-    if args.loss == "galerkin" and not args.hard:
+    if args.loss in ("galerkin", "lagrangian") and not args.hard:
         result = solve(problem, solver=args.solver, config=overrides, dtype=args.dtype, seed=args.seed,
                        steps=args.steps, progress=progress, callbacks=callbacks, threads=args.threads)
         trained_by = args.solver
@@ -127,11 +137,17 @@ def cmd_landscape(args: argparse.Namespace) -> int:
         problem, model = result.problem, result.model
         facts = dict(trained_by=f"{result.solver} (loaded from {args.result})", status=result.status.name,
                      steps=result.steps, wall_time_s=result.wall_time_s, errors=result.errors)
-        loss = make_loss(problem, args.loss, n_interior=args.loss_points, seed=args.seed)
+        args.loss = _loss_name(args, result.solver)
+        extra = dict(config=result.config) if args.loss == "lagrangian" else {}
+        loss = make_loss(problem, args.loss, n_interior=args.loss_points, seed=args.seed, **extra)
         callback = None
     else:
         problem = get_problem(args.problem, **dict(args.param))
-        loss = make_loss(problem, args.loss, hard=args.hard, n_interior=args.loss_points, seed=args.seed)
+        args.loss = _loss_name(args, args.solver)
+        extra = {}
+        if args.loss == "lagrangian":
+            extra["config"] = get_solver(args.solver).default_config(problem.name, config_overrides(args))
+        loss = make_loss(problem, args.loss, hard=args.hard, n_interior=args.loss_points, seed=args.seed, **extra)
         callback = RoughnessCallback(loss, args.every, **options) if args.every else None
         model, facts = _train(args, problem, loss, callback)
     threads, _ = choose_threads(args.threads, next(model.parameters()).device, None)

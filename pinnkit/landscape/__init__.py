@@ -12,14 +12,16 @@ Command line: ``pinnkit landscape`` (:mod:`pinnkit.cli.landscape`).
 """
 from pinnkit.landscape.callback import RoughnessCallback
 from pinnkit.landscape.directions import BIAS_MODES, filter_normalize, parameters_of, random_directions
-from pinnkit.landscape.losses import LOSSES, GalerkinLoss, Loss, RitzLoss, dirichlet_factor, make_loss
+from pinnkit.landscape.losses import (LOSSES, GalerkinLoss, LagrangianLoss, Loss, RitzLoss, dirichlet_factor,
+                                     make_loss)
 from pinnkit.landscape.profiles import METHODS, Profiles, Surface, perturbed_losses, profiles_1d, surface_2d
 from pinnkit.landscape.roughness import Roughness, normalized_tv, roughness, roughness_index
 from pinnkit.landscape.train import LossMinimizer, LossMinimizerConfig, ResNet, Swish
 
 __all__ = [
-    "BIAS_MODES", "LOSSES", "METHODS", "GalerkinLoss", "Loss", "LossMinimizer", "LossMinimizerConfig", "Profiles",
-    "ResNet", "RitzLoss", "Roughness", "RoughnessCallback", "Surface", "Swish", "dirichlet_factor",
+    "BIAS_MODES", "LOSSES", "METHODS", "GalerkinLoss", "LagrangianLoss", "Loss", "LossMinimizer",
+    "LossMinimizerConfig", "Profiles", "ResNet", "RitzLoss", "Roughness", "RoughnessCallback", "Surface", "Swish",
+    "dirichlet_factor",
     "filter_normalize", "make_loss", "normalized_tv", "parameters_of", "perturbed_losses", "profiles_1d",
     "random_directions", "roughness", "roughness_index", "surface_2d",
 ]

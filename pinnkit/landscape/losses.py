@@ -3,6 +3,8 @@
 * ``"galerkin"`` (the least-squares "deep Galerkin" loss of Sirignano & Spiliopoulos, JCP 375,
   2018; the PINN loss of Raissi et al.), for any catalogue problem:
   ``L = w_res mean |r(u)|^2 + w_ic mean |u(., t0) - u0|^2 + w_bc sum_faces mean |B u - g|^2``.
+* ``"lagrangian"``: the LPINN loss on the characteristics (Mojgani et al., CMAME 404, 2023) of a
+  two-network Lagrangian model, for the problems LPINN solves;
 * ``"ritz"`` (E & Yu, Commun. Math. Stat. 6, 2018), for steady Poisson problems ``-Laplace(u) = f``:
   ``E = |Omega| mean (1/2 |grad u|^2 - f u) + w_bc mean |u - g|^2``.
 
@@ -30,9 +32,13 @@ from pinnkit._validate import check_choice
 from pinnkit.conditions import Dirichlet
 from pinnkit.nn.constraints import box_distance
 from pinnkit.problem import Problem
+from pinnkit.solvers.lpinn import LagrangianModel, LPINN, LPINNConfig
+from pinnkit.solvers.lpinn.losses import loss_terms, weighted_total
+from pinnkit.solvers.lpinn.solver import refusal as lpinn_refusal
 from pinnkit.solvers.pinn.losses import BoundarySet, boundary_set
 
-__all__ = ["LOSSES", "Loss", "GalerkinLoss", "RitzLoss", "make_loss", "dirichlet_factor", "poisson_forcing"]
+__all__ = ["LOSSES", "Loss", "GalerkinLoss", "LagrangianLoss", "RitzLoss", "make_loss", "dirichlet_factor",
+           "poisson_forcing"]
 
 PointFn = Callable[[torch.Tensor], torch.Tensor]
 
@@ -56,6 +62,7 @@ class Loss(ABC):
     name: str = "loss"
     points_per_call: int = 1
     direct: bool = False  # True when derivatives are taken of the network ``u`` itself (no wrapper)
+    batchable: bool = True  # False: one parameter vector per call, loaded into the model itself
 
     @abstractmethod
     def __call__(self, u: PointFn, batch: int = 1, method: str = "auto") -> torch.Tensor:
@@ -263,7 +270,40 @@ class RitzLoss(_SampledLoss):
         return energy
 
 
-LOSSES = {"galerkin": GalerkinLoss, "ritz": RitzLoss}
+class LagrangianLoss(_SampledLoss):
+    """The LPINN loss (:mod:`pinnkit.solvers.lpinn.losses`) of a :class:`~pinnkit.solvers.lpinn.LagrangianModel`:
+    weighted norms of the characteristic and state residuals and the initial misfit, with the
+    weights, norm and diffusion form of ``config`` (default: the LPINN preset for the problem).
+
+    The model is two networks, so parameter vectors are evaluated one at a time (``batchable``
+    is False) by loading them into the model.
+    """
+
+    name = "lagrangian"
+    batchable = False
+
+    def __init__(self, problem: Problem, n_interior: int = 1024, n_initial: int = 256, hard: bool = False,
+                 sampling: str = "sobol", seed: int = 0, config: LPINNConfig | None = None) -> None:
+        reason = lpinn_refusal(problem)
+        if reason is not None:
+            raise ValueError(reason)
+        if hard:
+            raise ValueError("the lagrangian loss has no hard Dirichlet factor (LPINN problems are periodic)")
+        super().__init__(problem, n_interior, 1, n_initial, False, sampling, seed)
+        self.config = config if config is not None else LPINN.default_config(problem.name)
+        self.weights = {"residual": self.config.w_residual, "characteristic": self.config.w_characteristic,
+                        "initial": self.config.w_initial}
+
+    def __call__(self, u, batch: int = 1, method: str = "auto") -> torch.Tensor:
+        if batch != 1 or not isinstance(u, LagrangianModel):
+            raise ValueError("the lagrangian loss evaluates one LPINN model (a LagrangianModel) at a time")
+        pts = self.points
+        target = None if self.config.hard_initial else pts.initial_target
+        terms = loss_terms(self.problem, u, pts.interior, pts.initial, target, self.config, method)
+        return weighted_total(terms, self.weights).reshape(1)
+
+
+LOSSES = {"galerkin": GalerkinLoss, "ritz": RitzLoss, "lagrangian": LagrangianLoss}
 
 
 def make_loss(problem: Problem, name: str = "galerkin", **options) -> Loss:

@@ -87,6 +87,11 @@ def perturbed_losses(model: nn.Module, loss: Loss, directions: Sequence[Directio
     coef = coef.to(p0.device, p0.dtype)
     if chunk is not None and (not isinstance(chunk, int) or chunk < 1):
         raise ValueError(f"chunk must be an integer >= 1, got {chunk!r}")
+    if not loss.batchable:
+        if method == "vmap":
+            raise ValueError(f"the {loss.name} loss evaluates one parameter vector at a time; use method "
+                             "'batched' or 'loop'")
+        chunk = 1
     basis = {n: torch.stack([d[n] for d in dirs]) for n in theta}  # (K, *shape)
     if method == "loop":
         return _loop(model, loss, theta, basis, coef)
