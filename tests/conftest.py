@@ -69,3 +69,20 @@ def fd_jet():
         return out
 
     return build
+
+
+class FunctionModule(torch.nn.Module):
+    """A parameter-carrying stand-in for a network: ``fn(points) -> (N, 1)`` plus 0 x one parameter."""
+
+    def __init__(self, fn):
+        super().__init__()
+        self.fn, self.anchor = fn, torch.nn.Parameter(torch.zeros((), dtype=torch.float64))
+
+    def forward(self, points):
+        return self.fn(points) + 0 * self.anchor
+
+
+@pytest.fixture(scope="session")
+def function_module():
+    """:class:`FunctionModule`: known functions in the place of trained networks."""
+    return FunctionModule

@@ -17,17 +17,6 @@ from pinnkit.solvers import get_solver
 SMALL = dict(width=24, depth=2, n_residual=512, n_initial=128, eval_labels=512)
 
 
-class _Exact(torch.nn.Module):
-    """A parameter-carrying stand-in for a network: fn(points) -> (N, 1)."""
-
-    def __init__(self, fn):
-        super().__init__()
-        self.fn, self.anchor = fn, torch.nn.Parameter(torch.zeros((), dtype=torch.float64))
-
-    def forward(self, points):
-        return self.fn(points) + 0 * self.anchor
-
-
 @pytest.fixture(scope="module")
 def convection():
     """beta = 30 (where a PINN fails), a short fit in float64."""
@@ -59,14 +48,16 @@ def _solver(problem_name: str, **params):
                torch.Generator().manual_seed(0))
 
 
-def test_crossing_and_converging_characteristics_are_reported():
+def test_crossing_and_converging_characteristics_are_reported(function_module):
     """Exact inviscid Burgers maps: x_L = x0 + t a sin(2 pi x0) / (2 pi) crosses once t a > 1."""
     s = _solver("burgers1d_pdebench")  # t in [0, 2]: report times on a grid of 0.02
 
     def use(amplitude):
-        s.network.state = _Exact(lambda p: amplitude * torch.sin(2 * math.pi * p[:, :1]) / (2 * math.pi))
-        s.network.characteristic = _Exact(lambda p: p[:, :1] + p[:, 1:] * amplitude * torch.sin(2 * math.pi * p[:, :1])
-                                          / (2 * math.pi))
+        def velocity(p):
+            return amplitude * torch.sin(2 * math.pi * p[:, :1]) / (2 * math.pi)
+
+        s.network.state = function_module(velocity)
+        s.network.characteristic = function_module(lambda p: p[:, :1] + p[:, 1:] * velocity(p))
         return s.characteristic_notes()
 
     crossing = use(1 / 0.31)  # J = 1 - t / 0.31 reaches 0 at t = 0.31
@@ -124,3 +115,14 @@ def test_the_soft_initial_position_variant_puts_x_l_at_t0_into_the_loss():
             s.network.characteristic.network.mlp.layers[-1].bias += 1.0
         after = s._terms(s.points["residual"])["initial"].item()
         assert after - before == pytest.approx(growth, abs=1e-9)
+
+
+@pytest.mark.filterwarnings("ignore:characteristics cross")  # 8 steps: the map is still far from the solution
+def test_a_run_resumed_from_its_checkpoint_across_the_lbfgs_switch_ends_where_an_uninterrupted_one_does(tmp_path):
+    config = {**SMALL, "adam_steps": 4, "lbfgs_steps": 4}
+    kw = dict(solver="lpinn", config=config, dtype="float64", progress=False, beta=10.0)
+    straight = pinnkit.solve("convection1d", **kw)
+    pinnkit.solve("convection1d", steps=6, checkpoint_dir=tmp_path, checkpoint_every=3, **kw)  # stops inside L-BFGS
+    resumed = pinnkit.solve("convection1d", checkpoint_dir=tmp_path, resume=True, **kw)
+    assert resumed.steps == straight.steps == 8
+    assert resumed.history[-1]["loss"] == pytest.approx(straight.history[-1]["loss"], rel=1e-10)

@@ -5,11 +5,8 @@ import dataclasses
 from dataclasses import dataclass
 
 from pinnkit._validate import check_choice
-from pinnkit.autodiff import METHODS as DERIVATIVE_METHODS
-from pinnkit.domain import SAMPLING_METHODS
+from pinnkit.solvers.pinn.config import TrainingConfig
 
-ADAPTIVE = ("none", "rad", "rar-d")
-WEIGHTING = ("fixed", "grad_norm")
 DIFFUSION = ("physical", "label")
 NORMS = ("mean_square", "rms")
 WEIGHT_SETS = ("tuned", "paper")
@@ -19,7 +16,7 @@ PAPER_WEIGHTS = dict(w_characteristic=10.0, w_residual=1.0, w_initial=1000.0, no
 
 
 @dataclass(frozen=True)
-class LPINNConfig:
+class LPINNConfig(TrainingConfig):
     """Lagrangian PINN (Mojgani, Balajewicz & Hassanzadeh, CMAME 404:115810, 2023, arXiv 2205.02902).
 
     Two networks of the Lagrangian label x0 (a particle's initial position) and t, each an MLP of
@@ -39,10 +36,10 @@ class LPINNConfig:
     ``norm="mean_square"`` (mean squares) or ``"rms"`` (root mean squares: the paper's unsquared
     norms). ``weights="paper"`` sets the paper's values (10, 1, 1000, rms; :data:`PAPER_WEIGHTS`)
     and cannot be combined with other weight or norm settings.
-    Points, weighting and optimisation as :class:`pinnkit.solvers.pinn.PINNConfig`: Adam with
-    decay, then L-BFGS in ``lbfgs_dtype`` (a short Adam phase and a long L-BFGS one by default:
-    the characteristic is a smooth, nearly affine map that L-BFGS fits in a few hundred steps);
-    adaptive resampling by the per-point residual.
+    Points (in (x0, t)), weighting and optimisation: :class:`~pinnkit.solvers.pinn.config.TrainingConfig`,
+    with fewer points, a short Adam phase and a long L-BFGS one by default (the characteristic is
+    a smooth, nearly affine map that L-BFGS fits in a few hundred steps); adaptive resampling by
+    the per-point residual.
     Evaluation: ``eval_labels`` uniformly spaced labels per time are moved by the network and
     interpolated onto the query points (periodic monotone cubic, ``interpolation="pchip"``, or
     ``"linear"``).
@@ -57,60 +54,31 @@ class LPINNConfig:
     diffusion: str = "physical"
     jacobian_floor: float = 0.05
     residual_form: str = "multiplied"
-    n_residual: int = 1024
-    n_initial: int = 256
-    sampling: str = "sobol"
-    resample_every: int = 0
-    adaptive: str = "none"
-    adaptive_every: int = 1000
-    adaptive_points: int = 0
-    batch_size: int = 0
+    n_residual: int = 1024  # TrainingConfig's, with LPINN's defaults
+    adam_steps: int = 300
+    lbfgs_steps: int = 3000
     weights: str = "tuned"
     norm: str = "mean_square"
     w_characteristic: float = 1.0
     w_residual: float = 1.0
     w_initial: float = 10.0
-    weighting: str = "fixed"
-    weighting_every: int = 100
-    weighting_alpha: float = 0.9
-    adam_steps: int = 300
-    lr: float = 1e-3
-    lr_decay: float = 0.9
-    lr_decay_steps: int = 1000
-    lbfgs_steps: int = 3000
-    lbfgs_dtype: str = "float64"
-    lbfgs_history: int = 50
-    lbfgs_tolerance_grad: float = 1e-10
-    lbfgs_tolerance_change: float = 1e-14
-    derivatives: str = "auto"
     eval_labels: int = 2048
     interpolation: str = "pchip"
 
     def __post_init__(self) -> None:
-        check_choice("derivative method", self.derivatives, DERIVATIVE_METHODS)
-        check_choice("sampling method", self.sampling, SAMPLING_METHODS)
-        check_choice("adaptive sampling", self.adaptive, ADAPTIVE)
-        check_choice("loss weighting", self.weighting, WEIGHTING)
+        super().__post_init__()
         check_choice("diffusion", self.diffusion, DIFFUSION)
         check_choice("norm", self.norm, NORMS)
         check_choice("residual_form", self.residual_form, ("multiplied", "divided"))
         check_choice("weights", self.weights, WEIGHT_SETS)
         check_choice("interpolation", self.interpolation, ("pchip", "linear"))
-        check_choice("lbfgs_dtype", self.lbfgs_dtype, ("float32", "float64", "same"))
-        for name in ("width", "depth", "n_residual", "n_initial", "adam_steps", "lbfgs_steps", "weighting_every",
-                     "adaptive_every", "lr_decay_steps", "lbfgs_history", "eval_labels"):
-            value = getattr(self, name)
-            minimum = 0 if name in ("adam_steps", "lbfgs_steps") else 1
-            if value < minimum:
-                raise ValueError(f"config {name} must be >= {minimum}, got {value}")
+        for name in ("width", "depth"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"config {name} must be >= 1, got {getattr(self, name)}")
         if self.eval_labels < 8:
             raise ValueError(f"config eval_labels must be >= 8, got {self.eval_labels}")
         if not 0 <= self.jacobian_floor < 1:
             raise ValueError(f"config jacobian_floor must be in [0, 1), got {self.jacobian_floor}")
-        if self.adaptive_points < 0:
-            raise ValueError(f"config adaptive_points must be >= 0, got {self.adaptive_points}")
-        if self.lr <= 0 or not 0 < self.lr_decay <= 1:
-            raise ValueError(f"need lr > 0 and 0 < lr_decay <= 1, got lr={self.lr}, lr_decay={self.lr_decay}")
         for name in ("w_characteristic", "w_residual", "w_initial"):
             if not getattr(self, name) >= 0:
                 raise ValueError(f"config {name} must be >= 0, got {getattr(self, name)}")
