@@ -3,6 +3,7 @@ L-BFGS) under the shared driver; the Eulerian solution by re-gridding."""
 from __future__ import annotations
 
 import math
+import warnings
 
 import torch
 
@@ -104,6 +105,13 @@ class LPINN(PINN):
     def _terms(self, residual_points: torch.Tensor) -> dict[str, torch.Tensor]:
         return loss_terms(self.problem, self.network, residual_points, self.points.get("initial"),
                           self.initial_target, self.config, self.derivatives)
+
+    def predict(self, points: torch.Tensor) -> torch.Tensor:
+        """The Eulerian solution; crossing characteristics are reported once, in the run's message
+        (:meth:`notes`), not as a warning at every evaluation."""
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="characteristics cross", category=RuntimeWarning)
+            return super().predict(points)
 
     # ------------------------------------------------------------------ the end
     def finish(self) -> None:
