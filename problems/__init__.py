@@ -15,12 +15,14 @@ from .heat import heat1d, heat2d
 from .navier_stokes import kovasznay, lid_driven_cavity, taylor_green
 from .ns_vorticity import ns_vorticity2d
 from .poisson import poisson1d, poisson2d
+from .poisson_fem import poisson2d_fem
 
 CATALOGUE = {
     f.__name__: f
     for f in (heat1d, heat2d, burgers1d, burgers2d, allen_cahn1d, allen_cahn2d, poisson1d, poisson2d,
               kovasznay, taylor_green, lid_driven_cavity, advection1d, burgers1d_pdebench, diffusion_reaction1d,
-              diffusion_reaction2d, diffusion_sorption1d, ns_vorticity2d, convection1d, burgers1d_shock)
+              diffusion_reaction2d, diffusion_sorption1d, ns_vorticity2d, convection1d, burgers1d_shock,
+              poisson2d_fem)
 }
 
 __all__ = ["CATALOGUE", *CATALOGUE]

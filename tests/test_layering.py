@@ -14,11 +14,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 LAYERS = [
     ["pinnkit._validate", "pinnkit._io", "pinnkit.progress", "pinnkit.threads"],
-    ["pinnkit.nn", "pinnkit.data"],
+    ["pinnkit.nn", "pinnkit.data", "pinnkit.linsys"],
     ["pinnkit.autodiff"],
     ["pinnkit.domain", "pinnkit.conditions", "pinnkit.pde", "pinnkit.problem", "pinnkit.reference", "pinnkit.plot"],
     ["pinnkit.problems", "pinnkit.registry"],
-    ["pinnkit.solvers"],
+    ["pinnkit.solvers", "pinnkit.learned"],
     ["pinnkit.result"],
     ["pinnkit.driver"],
     ["pinnkit.api"],

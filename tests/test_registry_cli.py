@@ -9,7 +9,8 @@ from pinnkit.cli import main
 
 EXPECTED = {"heat1d", "heat2d", "burgers1d", "burgers2d", "allen_cahn1d", "allen_cahn2d", "poisson1d",
             "poisson2d", "kovasznay", "taylor_green", "lid_driven_cavity", "advection1d", "burgers1d_pdebench", "diffusion_reaction1d",
-            "diffusion_reaction2d", "diffusion_sorption1d", "ns_vorticity2d", "convection1d", "burgers1d_shock"}
+            "diffusion_reaction2d", "diffusion_sorption1d", "ns_vorticity2d", "convection1d", "burgers1d_shock",
+            "poisson2d_fem"}
 
 
 def test_catalogue_lists_every_problem_and_builds_them_cheaply():

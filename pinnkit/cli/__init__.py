@@ -12,7 +12,7 @@ import argparse
 import sys
 from typing import Sequence
 
-from pinnkit.cli import bench, data, landscape, problems, solve
+from pinnkit.cli import bench, data, landscape, preconditioner, problems, solve
 
 __all__ = ["build_parser", "main"]
 
@@ -21,7 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pinnkit", description="Physics-informed PDE solvers with "
                                      "trustworthy reference solutions.")
     sub = parser.add_subparsers(dest="command", required=True)
-    for module in (problems, solve, landscape, data, bench):
+    for module in (problems, solve, landscape, data, bench, preconditioner):
         module.register(sub)
     return parser
 

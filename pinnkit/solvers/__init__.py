@@ -10,13 +10,14 @@ from pinnkit._validate import suggest
 from pinnkit.solvers.base import Solver
 from pinnkit.solvers.hc import HC, HCMoE
 from pinnkit.solvers.lpinn import LPINN
+from pinnkit.solvers.pcg import PCG
 from pinnkit.solvers.pinn import PINN
 from pinnkit.solvers.teng import TENG
 
 __all__ = ["SOLVERS", "Solver", "get_solver", "list_solvers"]
 
 SOLVERS: dict[str, type[Solver]] = {PINN.name: PINN, TENG.name: TENG, HC.name: HC, HCMoE.name: HCMoE,
-                                   LPINN.name: LPINN}
+                                   LPINN.name: LPINN, PCG.name: PCG}
 
 
 def list_solvers() -> list[str]:
