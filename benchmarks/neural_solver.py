@@ -44,8 +44,9 @@ def learned(name: str, args) -> tuple:
     spec = DEFAULTS[name]
     iterations = args.iterations or spec["iterations"]
     start = time.perf_counter()
-    solver, history = train_solver(family, iterations=iterations, batch_size=spec["batch_size"], n_train=spec["n_train"],
-                                   lr=args.lr, seed=args.seed, steps=args.steps, **spec["network"])
+    solver, history = train_solver(family, iterations=iterations, batch_size=spec["batch_size"],
+                                   n_train=spec["n_train"], lr=args.lr, seed=args.seed, steps=args.steps,
+                                   **spec["network"])
     info = dict(train_seconds=time.perf_counter() - start, iterations=iterations, n_train=spec["n_train"],
                 final_train_loss=history[-1]["loss"], network=solver.config)
     if args.save:

@@ -19,8 +19,8 @@ class SpectralConv(nn.Module):
     """``(K v)^_k = R_k v^_k`` on the lowest ``modes`` frequencies per axis (1-D or 2-D).
 
     The grids are small (tens of points per axis), so the truncated transforms are dense
-    products with precomputed real Fourier matrices rather than FFTs (fewer, larger operations:
-    about 2x faster per training step here): per axis of size ``N`` with kept frequencies ``m``,
+    products with precomputed real Fourier matrices rather than FFTs (fewer, larger operations
+    on these grids): per axis of size ``N`` with kept frequencies ``m``,
     ``v^_m = sum_n v_n e^{-2 pi i m n / N}`` and back ``v_n = Re sum_m c_m v^_m e^{2 pi i m n / N}``,
     ``c_m = 1/N``, doubled on the last axis for ``m >= 1`` (its negative frequencies are the
     conjugates). The last axis keeps ``m = 0..M-1``, the first axis of a 2-D grid ``m = 0..M-1``

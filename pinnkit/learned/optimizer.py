@@ -9,7 +9,8 @@ as ``cos``/``sin`` on periodic axes), as FNOs usually get their grid; the step `
 ``log10(||g_k|| / ||g_0||)``, which keeps the progress the normalisation hides. ``s`` is a fixed
 scale, the median RMS of ``theta_proj - theta_0`` over 16 instances, so ``F_psi``'s outputs are
 of order one. (Scaling the update by ``||g_k||`` instead, a preconditioned-gradient form, trained
-10x slower on Poisson and Helmholtz: see docs/solvers/neural_solver.md.) The gradients come from
+far worse: 0.19 against 0.018 relative L2 on Poisson, 0.62 against 0.39 on Helmholtz, after 300
+iterations of a small network; docs/solvers/neural_solver.md.) The gradients come from
 ``torch.autograd.grad`` with ``create_graph=True`` in training, so the loss after ``L`` steps
 backpropagates through them all.
 """

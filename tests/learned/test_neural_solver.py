@@ -143,24 +143,21 @@ def _tiny_solver(seed: int = 0) -> NeuralSolver:
     return solver
 
 
-def test_one_unrolled_step_passes_gradcheck():
+@pytest.mark.parametrize("steps", [1, 2])
+def test_unrolled_steps_pass_gradcheck(steps):
+    """One step checks F_psi's own gradient; two steps also the path through the second step's
+    physics gradient, whose graph ``create_graph=True`` keeps (theta_1 depends on psi)."""
     solver = _tiny_solver()
-    family = solver.family
-    params = family.sample(2, seed=1)
+    params = solver.family.sample(2, seed=1)
     names = [n for n, _ in solver.net.named_parameters()]
     values = tuple(p.detach().clone().requires_grad_(True) for _, p in solver.net.named_parameters())
     solver.train()
 
-    def one_step(*weights):
-        return _step_with(solver, dict(zip(names, weights)), params)
+    def unrolled(*weights):
+        return torch.func.functional_call(solver, {f"net.{k}": v for k, v in zip(names, weights)}, (params,),
+                                          dict(steps=steps, create_graph=True))
 
-    assert torch.autograd.gradcheck(one_step, values, eps=1e-6, atol=1e-6, rtol=1e-5)
-
-
-def _step_with(solver: NeuralSolver, weights: dict, params: torch.Tensor) -> torch.Tensor:
-    """theta_1 with the network's weights replaced by ``weights``."""
-    return torch.func.functional_call(solver, {f"net.{k}": v for k, v in weights.items()}, (params,),
-                                      dict(steps=1, create_graph=True))
+    assert torch.autograd.gradcheck(unrolled, values, eps=1e-6, atol=1e-6, rtol=1e-5)
 
 
 def test_steps_follow_the_update_rule():
@@ -180,14 +177,15 @@ def test_steps_follow_the_update_rule():
 
 
 POISSON_TEST = dict(intervals=16, modes=8)
-# Measured (seed 0, 300 iterations, batch 32, 512 training instances, width 16, 12 modes, 3 layers,
-# L = 5): held-out mean relative L2 0.0xx; theta_0 = 0 has 1.0.
-POISSON_THRESHOLD = 0.1
+# Measured (seed 0, 200 Adam iterations at lr 5e-3, batch 32, 512 training instances, width 16,
+# 12 modes, 3 layers, L = 5; 3.6 s on one core): held-out mean relative L2 0.023 (max 0.081);
+# theta_0 = 0 has 1.0, and a network that ignored training would stay there.
+POISSON_THRESHOLD = 0.05
 
 
 def test_training_on_poisson_reaches_a_held_out_error():
     family = get_family("poisson", **POISSON_TEST)
-    solver, history = train_solver(family, iterations=300, batch_size=32, n_train=512, seed=0, lr=3e-3,
+    solver, history = train_solver(family, iterations=200, batch_size=32, n_train=512, seed=0, lr=5e-3,
                                    progress=False, steps=5, width=16, modes=12, layers=3)
     assert history[-1]["loss"] < history[0]["loss"]
     result = evaluate(solver, family.sample(64, seed=10_000))
