@@ -34,7 +34,6 @@ from pinnkit.nn.constraints import box_distance
 from pinnkit.problem import Problem
 from pinnkit.solvers.lpinn import LagrangianModel, LPINN, LPINNConfig
 from pinnkit.solvers.lpinn.losses import loss_terms, weighted_total
-from pinnkit.solvers.lpinn.solver import refusal as lpinn_refusal
 from pinnkit.solvers.pinn.losses import BoundarySet, boundary_set
 
 __all__ = ["LOSSES", "Loss", "GalerkinLoss", "LagrangianLoss", "RitzLoss", "make_loss", "dirichlet_factor",
@@ -284,7 +283,7 @@ class LagrangianLoss(_SampledLoss):
 
     def __init__(self, problem: Problem, n_interior: int = 1024, n_initial: int = 256, hard: bool = False,
                  sampling: str = "sobol", seed: int = 0, config: LPINNConfig | None = None) -> None:
-        reason = lpinn_refusal(problem)
+        reason = LPINN.refusal(problem)
         if reason is not None:
             raise ValueError(reason)
         if hard:

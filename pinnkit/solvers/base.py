@@ -2,7 +2,8 @@
 
 A solver says *how*: the shared driver (:mod:`pinnkit.driver`) owns the loop and calls
 
-* ``check(problem)``  (class method) refuse a problem it cannot do, with the reason;
+* ``check(problem)``  (class method) refuse a problem it cannot do, with the reason (or say it
+  in ``refusal(problem)``, which the default ``check`` raises);
 * ``step(k)``         one iteration; returns metrics, at least ``"loss"``;
 * ``terminate()``     a reason to stop early (converged, line search failed ...) or ``None``;
 * ``predict(points)`` the current solution at points ``(N, d)`` -> ``(N, n_fields)``;
@@ -92,8 +93,16 @@ class Solver(ABC):
         return build_config(cls.Config, {**preset(cls.name, problem_name), **dict(overrides or {})})
 
     @classmethod
+    def refusal(cls, problem: Problem) -> str | None:
+        """Why this solver cannot handle ``problem``, or ``None`` when it can."""
+        return None
+
+    @classmethod
     def check(cls, problem: Problem) -> None:
-        """Raise ValueError (with the reason) if this solver cannot handle ``problem``."""
+        """Raise ValueError with :meth:`refusal`'s reason if this solver cannot handle ``problem``."""
+        reason = cls.refusal(problem)
+        if reason is not None:
+            raise ValueError(reason)
 
     @property
     @abstractmethod

@@ -17,29 +17,9 @@ from pinnkit.solvers.lpinn.regrid import crossings
 from pinnkit.solvers.lpinn.residuals import CHARACTERISTIC, residuals, transport_speed, unsupported_keys
 from pinnkit.solvers.pinn.solver import PINN
 
-__all__ = ["LPINN", "refusal"]
+__all__ = ["LPINN"]
 
 COMPRESSION = 0.05  # J = d x_L / d x0 below this: particles pile up, a shock (or steep front) forms
-
-
-def refusal(problem: Problem) -> str | None:
-    """Why LPINN cannot solve ``problem``, or ``None`` when it can."""
-    pde = problem.pde
-    if pde.advection is None:
-        return (f"LPINN moves along characteristics dx/dt = a(u, x, t), but problem {problem.name!r} declares no "
-                "transport velocity (its PDE has no Advection). Problems that declare one include convection1d, "
-                "advection1d, burgers1d_pdebench and burgers1d_shock")
-    if len(problem.fields) != 1 or problem.domain.space_dim != 1 or problem.domain.time is None:
-        return (f"LPINN handles one field in one space dimension and time; problem {problem.name!r} has fields "
-                f"{tuple(problem.fields)} over {tuple(problem.coords)}")
-    if problem.periodic != problem.domain.space_names or problem.boundary_conditions:
-        return (f"LPINN needs a periodic domain: particles that leave through a boundary need inflow conditions, "
-                f"which are not implemented; problem {problem.name!r} has boundary conditions "
-                f"{[type(c).__name__ for c in problem.boundary_conditions]}")
-    missing = unsupported_keys(problem)
-    if missing:
-        return (f"LPINN's Lagrangian jet provides u, u_x, u_xx, x and t; problem {problem.name!r} reads {missing}")
-    return None
 
 
 class LPINN(PINN):
@@ -52,10 +32,24 @@ class LPINN(PINN):
     Config = LPINNConfig
 
     @classmethod
-    def check(cls, problem: Problem) -> None:
-        reason = refusal(problem)
-        if reason is not None:
-            raise ValueError(reason)
+    def refusal(cls, problem: Problem) -> str | None:
+        """Why LPINN cannot solve ``problem``, or ``None`` when it can."""
+        pde = problem.pde
+        if pde.advection is None:
+            return (f"LPINN moves along characteristics dx/dt = a(u, x, t), but problem {problem.name!r} declares no "
+                    "transport velocity (its PDE has no Advection). Problems that declare one include convection1d, "
+                    "advection1d, burgers1d_pdebench and burgers1d_shock")
+        if len(problem.fields) != 1 or problem.domain.space_dim != 1 or problem.domain.time is None:
+            return (f"LPINN handles one field in one space dimension and time; problem {problem.name!r} has fields "
+                    f"{tuple(problem.fields)} over {tuple(problem.coords)}")
+        if problem.periodic != problem.domain.space_names or problem.boundary_conditions:
+            return (f"LPINN needs a periodic domain: particles that leave through a boundary need inflow conditions, "
+                    f"which are not implemented; problem {problem.name!r} has boundary conditions "
+                    f"{[type(c).__name__ for c in problem.boundary_conditions]}")
+        missing = unsupported_keys(problem)
+        if missing:
+            return (f"LPINN's Lagrangian jet provides u, u_x, u_xx, x and t; problem {problem.name!r} reads {missing}")
+        return None
 
     def __init__(self, problem: Problem, config: LPINNConfig, device, dtype, generator) -> None:
         Solver.__init__(self, problem, config, device, dtype, generator)

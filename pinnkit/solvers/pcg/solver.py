@@ -70,14 +70,6 @@ FEM_PROBLEMS: dict[str, Callable[[Problem], FEMProblem]] = {"poisson2d_fem": _po
 LEARNED_FAMILIES: dict[str, tuple[str, ...]] = {"poisson2d_fem": ("poisson_fem",)}
 
 
-def refusal(problem: Problem) -> str | None:
-    """Why pcg cannot solve ``problem``, or ``None``."""
-    if problem.name not in FEM_PROBLEMS:
-        return (f"pcg solves a problem's finite-element discretisation, and problem {problem.name!r} has none. "
-                f"Problems with one: {', '.join(sorted(FEM_PROBLEMS))}")
-    return None
-
-
 def mesh_signature(mesh: FEMMesh) -> list[int]:
     """Squares per side, nodes, triangles and CRC-32 checksums of the node coordinates and the triangles
     (integers, so converting the model's dtype leaves them alone): a saved solution's mesh check."""
@@ -136,10 +128,12 @@ class PCG(Solver):
     Config = PCGConfig
 
     @classmethod
-    def check(cls, problem: Problem) -> None:
-        reason = refusal(problem)
-        if reason is not None:
-            raise ValueError(reason)
+    def refusal(cls, problem: Problem) -> str | None:
+        """Why pcg cannot solve ``problem``, or ``None``."""
+        if problem.name not in FEM_PROBLEMS:
+            return (f"pcg solves a problem's finite-element discretisation, and problem {problem.name!r} has none. "
+                    f"Problems with one: {', '.join(sorted(FEM_PROBLEMS))}")
+        return None
 
     def __init__(self, problem: Problem, config: PCGConfig, device, dtype, generator) -> None:
         dtype = dtype if config.dtype == "same" else DTYPES[config.dtype]

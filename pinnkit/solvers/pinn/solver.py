@@ -22,10 +22,9 @@ class PINN(Solver):
     Config = PINNConfig
 
     @classmethod
-    def check(cls, problem: Problem) -> None:
+    def refusal(cls, problem: Problem) -> str | None:
         unsupported = [type(c).__name__ for c in problem.boundary_conditions if not isinstance(c, (Dirichlet, Neumann))]
-        if unsupported:
-            raise ValueError(f"PINN cannot impose {unsupported} conditions")
+        return f"PINN cannot impose {unsupported} conditions" if unsupported else None
 
     def __init__(self, problem: Problem, config: PINNConfig, device, dtype, generator) -> None:
         super().__init__(problem, config, device, dtype, generator)
