@@ -1,9 +1,11 @@
 """Run metadata and table printing shared by the benchmark scripts."""
 from __future__ import annotations
 
+import json
 import os
 import platform
 import subprocess
+import sys
 from pathlib import Path
 
 import torch
@@ -37,6 +39,21 @@ def _fmt(value) -> str:
     if isinstance(value, float):
         return f"{value:.3g}" if abs(value) >= 1e-3 or value == 0 else f"{value:.2e}"
     return "-" if value is None else str(value)
+
+
+def run_in_child(script: str | Path, function: str, *args, env: dict | None = None) -> dict:
+    """``function(*args)`` of the benchmark module ``script`` in a fresh Python process (its own peak
+    memory and thread pools); the function returns a JSON-able dict. On failure: ``{"args", "error"}``
+    with the last line of the child's stderr."""
+    script = Path(script)
+    code = (f"import sys, json; sys.path.insert(0, {str(script.parent)!r}); import {script.stem} as m; "
+            f"print('RESULT', json.dumps(m.{function}(*{args!r})))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=None if env is None else dict(os.environ, **env))
+    line = next((l for l in out.stdout.splitlines() if l.startswith("RESULT ")), None)
+    if line is None:
+        return dict(args=list(args), error=(out.stderr.strip().splitlines() or ["no output"])[-1])
+    return json.loads(line[len("RESULT "):])
 
 
 def write_json(path: str | None, rows: list[dict]) -> None:

@@ -15,12 +15,9 @@ Every run is a fresh process (peak memory and thread pools are per process).
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
-import sys
 from pathlib import Path
 
-from _meta import print_table, write_json
+from _meta import print_table, run_in_child, write_json
 
 SOLVERS = ("pinn", "hc", "hcmoe")
 PROBLEMS = ("heat1d", "burgers1d", "diffusion_sorption1d", "ns_vorticity2d")
@@ -76,13 +73,7 @@ def per_step(problem: str, solver: str, m: int, steps: int, device: str = "cpu")
 
 
 def child(function: str, *args) -> dict:
-    code = (f"import sys, json; sys.path.insert(0, {str(Path(__file__).parent)!r}); import hard_constraints as h; "
-            f"print('RESULT', json.dumps(h.{function}(*{args!r})))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    line = next((l for l in out.stdout.splitlines() if l.startswith("RESULT ")), None)
-    if line is None:
-        return dict(args=list(args), error=(out.stderr.strip().splitlines() or ["no output"])[-1])
-    return json.loads(line[len("RESULT "):])
+    return run_in_child(__file__, function, *args)
 
 
 def main() -> None:

@@ -26,7 +26,7 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from _meta import print_table, write_json
+from _meta import print_table, run_in_child, write_json
 
 BETAS = (1.0, 10.0, 30.0, 50.0, 70.0, 100.0)
 SHOCK_TIME = 1.0  # burgers1d_shock: u0 = sin x + c breaks at t = 1 / max(-u0') = 1
@@ -73,15 +73,7 @@ def train(problem: str, params: dict, solver: str, config: dict, budget: float, 
 
 
 def child(function: str, *args) -> dict:
-    code = (f"import sys, json; sys.path.insert(0, {str(Path(__file__).parent)!r}); import lpinn as b; "
-            f"print('RESULT', json.dumps(b.{function}(*{args!r})))")
-    env = dict(os.environ, OMP_NUM_THREADS="1")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
-    line = next((l for l in out.stdout.splitlines() if l.startswith("RESULT ")), None)
-    if line is None:
-        return dict(args=[a for a in args if not isinstance(a, dict)],
-                    error=(out.stderr.strip().splitlines() or ["no output"])[-1])
-    return json.loads(line[len("RESULT "):])
+    return run_in_child(__file__, function, *args, env={"OMP_NUM_THREADS": "1"})
 
 
 def landscape(result_file: str, out: str) -> dict:
