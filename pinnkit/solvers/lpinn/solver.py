@@ -128,12 +128,13 @@ class LPINN(PINN):
             with torch.no_grad():
                 from_grid, _ = self.network.particles(t[None])
             jac = self._jacobian(points)
-            if crossings(from_grid, self.network.period).item() or float(jac.min()) <= 0:
+            smallest = float(jac.min())
+            if crossings(from_grid, self.network.period).item() or smallest <= 0:
                 first_crossing = min(first_crossing, float(t))
-            if float(jac.min()) < COMPRESSION:
+            if smallest < COMPRESSION:
                 first_front = min(first_front, float(t))
-            if float(jac.min()) < min_j:
-                min_j, where = float(jac.min()), float(from_grid[0, int(jac.argmin())])
+            if smallest < min_j:
+                min_j, where = smallest, float(from_grid[0, int(jac.argmin())])
         notes = []
         if math.isfinite(first_crossing):
             notes.append(f"characteristics cross from t = {first_crossing:.3g} on (d x_L / d x0 <= 0): the "
